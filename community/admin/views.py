@@ -1,0 +1,56 @@
+"""The hosts' dashboard. Only admins; everyone else gets 403."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import StringField
+from wtforms.validators import InputRequired, Length
+
+from community.admin import service
+from community.db import db
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def admin_required(view):
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if not current_user.is_admin:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+class AnnouncementForm(FlaskForm):
+    title = StringField(
+        "Announcement (one or two sentences)",
+        validators=[InputRequired("Write the announcement."), Length(max=300)],
+    )
+
+
+@bp.get("/")
+@admin_required
+def dashboard():
+    return render_template(
+        "admin/dashboard.html", figures=service.dashboard_figures(), form=AnnouncementForm()
+    )
+
+
+@bp.post("/announce")
+@admin_required
+def announce():
+    form = AnnouncementForm()
+    if not form.validate_on_submit():
+        return render_template(
+            "admin/dashboard.html", figures=service.dashboard_figures(), form=form
+        ), 400
+    count = service.announce(form.title.data.strip())
+    db.session.commit()
+    flash(f"Announcement sent to {count} members.", "success")
+    return redirect(url_for("admin.dashboard"))

@@ -1,0 +1,97 @@
+"""``flask`` commands: serve, create-admin, jobs, seed-demo."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+
+from community import jobs
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(serve)
+    app.cli.add_command(create_admin)
+    app.cli.add_command(jobs_group)
+    app.cli.add_command(seed_demo)
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+def serve(host: str, port: int) -> None:
+    """Serve the site with Socket.IO (development and single-machine use)."""
+    from community.extensions import socketio
+
+    app = current_app._get_current_object()
+    config = app.config
+    mail = (
+        f"SMTP {config['MAIL_SERVER']}:{config['MAIL_PORT']}"
+        if config["MAIL_SERVER"]
+        else f"files in {config['MAIL_FILE_DIR']}"
+    )
+    click.echo(f" * {config['SITE_NAME']} at http://{host}:{port}")
+    click.echo(f" * Emails go to {mail}")
+    click.echo(f" * Database: {app.extensions['sqlalchemy'].engines[None].url!r}")
+    click.echo(f" * Jobs: {'RQ on ' + config['REDIS_URL'] if config['REDIS_URL'] else 'in this process'}")
+    if config["IN_PROCESS_SCHEDULER"]:
+        jobs.start_in_process_scheduler(app)
+    socketio.run(app, host=host, port=port, debug=config["DEBUG"], allow_unsafe_werkzeug=True)
+
+
+@click.command("create-admin")
+@click.option("--email", prompt=True)
+@click.option("--name", prompt="Display name")
+@click.password_option()
+def create_admin(email: str, name: str, password: str) -> None:
+    """Create a verified admin account, or make an existing member an admin."""
+    from community.accounts import service
+    from community.accounts.passwords import PasswordPolicyError, check_password_policy, hash_password
+    from community.accounts.models import User
+    from community.db import db, utcnow
+    from community.profiles.models import Profile
+
+    user = service.find_by_email(email)
+    if user is None:
+        try:
+            check_password_policy(password)
+        except PasswordPolicyError as error:
+            raise click.BadParameter(str(error), param_hint="password") from error
+        user = User(
+            email=service.normalize_email(email),
+            display_name=service.clean_display_name(name),
+            password_hash=hash_password(password),
+            email_verified_at=utcnow(),
+            profile=Profile(),
+        )
+        db.session.add(user)
+    user.is_admin = True
+    db.session.commit()
+    click.echo(f"{user.email} is an admin.")
+
+
+@click.group("jobs")
+def jobs_group() -> None:
+    """Run a periodic job now (they also run on a timer or under rq cron)."""
+
+
+def _make_job_command(job: jobs.PeriodicJob) -> click.Command:
+    @click.command(job.name, help=job.description)
+    def command() -> None:
+        result = jobs.run_periodic(job.name)
+        click.echo(f"{job.name}: {result}")
+
+    return command
+
+
+for _job in jobs.PERIODIC:
+    jobs_group.add_command(_make_job_command(_job))
+
+
+@click.command("seed-demo")
+@click.option("--members", default=60, show_default=True, type=int)
+@click.option("--seed", default=2011, show_default=True, type=int)
+def seed_demo(members: int, seed: int) -> None:
+    """Fill the database with a realistic demo community."""
+    from community.demo import seed_demo_community
+
+    seed_demo_community(members=members, seed=seed)

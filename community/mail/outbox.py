@@ -1,0 +1,164 @@
+"""The transactional outbox: queue an email with its cause, send it after commit.
+
+``queue_email`` renders the email from ``templates/email/<name>/`` and adds
+an :class:`OutboxEmail` row to the current transaction. Only if that
+transaction commits is the row handed to :func:`send_outbox_email` (on RQ, or
+in process). A rolled-back transaction leaves no row and sends nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from flask import current_app, render_template
+from rq import Retry, get_current_job
+from sqlalchemy import or_, select, update
+
+from community import jobs
+from community.db import db, utcnow
+from community.mail.models import OutboxEmail
+from community.mail.transport import (
+    PermanentMailError,
+    TransientMailError,
+    build_message,
+    deliver,
+)
+from community.mail.unsubscribe import ALL_KINDS, make_unsubscribe_token
+from community.urls import external_url
+
+log = logging.getLogger(__name__)
+
+# A "sending" claim older than this is taken to belong to a dead worker.
+STALE_CLAIM = timedelta(minutes=10)
+SEND_RETRY = Retry(max=5, interval=[10, 60, 300, 900, 3600])
+
+
+def queue_email(
+    template: str,
+    *,
+    to_address: str,
+    user_id: int | None,
+    unsubscribe_kind: str = ALL_KINDS,
+    **context: Any,
+) -> OutboxEmail:
+    """Render email ``template`` and add it to the outbox in this transaction.
+
+    Every email carries a one-click unsubscribe link for ``unsubscribe_kind``
+    (all notification emails by default) when it goes to a member.
+    """
+    unsubscribe_url = None
+    headers: dict[str, str] = {}
+    if user_id is not None:
+        unsubscribe_url = external_url(
+            "notifications.unsubscribe", token=make_unsubscribe_token(user_id, unsubscribe_kind)
+        )
+        headers["List-Unsubscribe"] = f"<{unsubscribe_url}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    context.update(
+        site_name=current_app.config["SITE_NAME"],
+        home_url=external_url("site.home"),
+        unsubscribe_url=unsubscribe_url,
+        unsubscribe_kind=unsubscribe_kind,
+    )
+    subject = render_template(f"email/{template}/subject.txt", **context)
+    email = OutboxEmail(
+        template=template,
+        user_id=user_id,
+        to_address=to_address,
+        subject=" ".join(subject.split()),
+        body_text=render_template(f"email/{template}/body.txt", **context),
+        body_html=render_template(f"email/{template}/body.html", **context),
+        headers=headers,
+        message_id=f"<{secrets.token_hex(16)}@{_mail_domain()}>",
+    )
+    db.session.add(email)
+    db.session.flush()
+    jobs.enqueue(send_outbox_email, email.id, retry=SEND_RETRY, job_id=f"email-{email.id}")
+    return email
+
+
+def _mail_domain() -> str:
+    from urllib.parse import urlsplit
+
+    return urlsplit(current_app.config["BASE_URL"]).hostname or "kindred.invalid"
+
+
+def _claim(email_id: int) -> bool:
+    """Move the row to 'sending' if nobody else holds it. Commits."""
+    now = utcnow()
+    result = db.session.execute(
+        update(OutboxEmail)
+        .where(
+            OutboxEmail.id == email_id,
+            or_(
+                OutboxEmail.status == "pending",
+                (OutboxEmail.status == "sending") & (OutboxEmail.claimed_at < now - STALE_CLAIM),
+            ),
+        )
+        .values(status="sending", claimed_at=now, attempts=OutboxEmail.attempts + 1)
+    )
+    db.session.commit()
+    return result.rowcount == 1
+
+
+def send_outbox_email(email_id: int) -> str:
+    """Deliver outbox row ``email_id`` at most once. The job behind every email.
+
+    Returns what happened: "sent", "skipped" (already sent, being sent, or
+    failed), "failed" (permanent error or out of attempts) or "deferred"
+    (transient error; on RQ it is raised instead, so that RQ retries).
+    """
+    if not _claim(email_id):
+        return "skipped"
+    email = db.session.get(OutboxEmail, email_id)
+    config = current_app.config
+    try:
+        deliver(build_message(email, config["MAIL_FROM"]), config)
+    except PermanentMailError as error:
+        email.status, email.last_error = "failed", str(error)
+        db.session.commit()
+        log.warning("email %s failed permanently: %s", email_id, error)
+        return "failed"
+    except TransientMailError as error:
+        email.last_error = str(error)
+        gave_up = email.attempts >= config["MAIL_MAX_ATTEMPTS"]
+        email.status = "failed" if gave_up else "pending"
+        db.session.commit()
+        if gave_up:
+            log.warning("email %s failed after %s attempts: %s", email_id, email.attempts, error)
+            return "failed"
+        if get_current_job() is not None:
+            raise  # RQ's Retry schedules the next attempt
+        log.info("email %s deferred: %s", email_id, error)
+        return "deferred"
+    email.status, email.sent_at, email.last_error = "sent", utcnow(), None
+    db.session.commit()
+    return "sent"
+
+
+def sweep_unsent() -> int:
+    """Hand out again every email left pending or stuck 'sending'. Returns how many.
+
+    Covers Redis being down at commit time and workers killed mid-send; the
+    claim in :func:`send_outbox_email` keeps this from double-sending.
+    """
+    now = utcnow()
+    grace = current_app.config["OUTBOX_SWEEP_AFTER"]
+    ids = db.session.scalars(
+        select(OutboxEmail.id)
+        .where(
+            or_(
+                (OutboxEmail.status == "pending") & (OutboxEmail.created_at < now - grace),
+                (OutboxEmail.status == "sending") & (OutboxEmail.claimed_at < now - STALE_CLAIM),
+            )
+        )
+        .order_by(OutboxEmail.id)
+        .limit(1000)
+    ).all()
+    db.session.rollback()
+    for email_id in ids:
+        jobs.dispatch(jobs.function_path(send_outbox_email), (email_id,), SEND_RETRY)
+    return len(ids)

@@ -1,0 +1,19 @@
+"""Every table of every area, imported in one place for the mapper and Alembic."""
+
+from community.accounts.models import AccountToken, LoginSession, User
+from community.mail.models import OutboxEmail
+from community.notifications.models import Notification, NotificationPreference
+from community.profiles.models import Genre, Profile, ProfileLink, Skill
+
+__all__ = [
+    "AccountToken",
+    "Genre",
+    "LoginSession",
+    "Notification",
+    "NotificationPreference",
+    "OutboxEmail",
+    "Profile",
+    "ProfileLink",
+    "Skill",
+    "User",
+]

@@ -1,0 +1,23 @@
+"""Forms of the notifications area."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import RadioField
+
+from community.notifications.kinds import DELIVERIES, KINDS
+
+
+def preferences_form(current: dict[str, str]) -> FlaskForm:
+    """A form with one radio group per notification kind, preset to ``current``."""
+
+    class PreferencesForm(FlaskForm):
+        pass
+
+    for name, kind in KINDS.items():
+        setattr(
+            PreferencesForm,
+            f"kind_{name}",
+            RadioField(kind.label, choices=list(DELIVERIES.items()), default=current[name]),
+        )
+    return PreferencesForm()

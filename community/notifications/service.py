@@ -1,0 +1,149 @@
+"""Business rules of notifications: notify, read, preferences, unsubscribe."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import url_for
+from sqlalchemy import func, select, update
+
+from community.db import db, utcnow
+from community.mail.unsubscribe import ALL_KINDS
+from community.notifications.kinds import DAILY, DELIVERIES, IMMEDIATE, KINDS, OFF, kind
+from community.notifications.models import Notification, NotificationPreference
+from community.urls import external_url
+
+PAGE_SIZE = 20
+
+
+def delivery_for(user_id: int, kind_name: str) -> str:
+    """The member's email delivery for ``kind_name``: their choice or the default."""
+    chosen = db.session.scalar(
+        select(NotificationPreference.delivery).where(
+            NotificationPreference.user_id == user_id, NotificationPreference.kind == kind_name
+        )
+    )
+    return chosen or kind(kind_name).default_delivery
+
+
+def notify(user, kind_name: str, data: dict[str, Any]) -> Notification:
+    """Tell ``user`` of an event: an in-app notification, and an email by their choice.
+
+    ``immediate`` queues an email now (sent after commit); ``daily`` leaves it
+    for the digest job; ``off`` keeps it on the site only.
+    """
+    from community.mail.outbox import queue_email
+
+    notification_kind = kind(kind_name)
+    delivery = delivery_for(user.id, kind_name) if not user.is_deleted else OFF
+    notification = Notification(user_id=user.id, kind=kind_name, data=data, delivery=delivery)
+    db.session.add(notification)
+    db.session.flush()
+    if delivery == IMMEDIATE:
+        queue_email(
+            "notification",
+            to_address=user.email,
+            user_id=user.id,
+            unsubscribe_kind=kind_name,
+            name=user.display_name,
+            message=render_message(notification),
+            link=external_url(notification_kind.endpoint, **link_args(notification)),
+            kind_label=notification_kind.label,
+        )
+    return notification
+
+
+def render_message(notification: Notification) -> str:
+    try:
+        return kind(notification.kind).message.format(**(notification.data or {}))
+    except (KeyError, IndexError, ValueError):
+        return kind(notification.kind).label
+
+
+def link_args(notification: Notification) -> dict[str, Any]:
+    data = notification.data or {}
+    return {key: data[key] for key in kind(notification.kind).link_args if key in data}
+
+
+def link(notification: Notification) -> str:
+    return url_for(kind(notification.kind).endpoint, **link_args(notification))
+
+
+def unread_count(user_id: int) -> int:
+    return db.session.scalar(
+        select(func.count(Notification.id)).where(
+            Notification.user_id == user_id, Notification.read_at.is_(None)
+        )
+    )
+
+
+def notifications_page(user_id: int, page: int):
+    return db.paginate(
+        select(Notification)
+        .where(Notification.user_id == user_id)
+        .order_by(Notification.created_at.desc(), Notification.id.desc()),
+        page=page,
+        per_page=PAGE_SIZE,
+        error_out=False,
+    )
+
+
+def mark_read(user_id: int, notification_id: int | None = None) -> int:
+    """Mark one of the member's notifications read, or all when no id is given."""
+    statement = update(Notification).where(
+        Notification.user_id == user_id, Notification.read_at.is_(None)
+    )
+    if notification_id is not None:
+        statement = statement.where(Notification.id == notification_id)
+    return db.session.execute(statement.values(read_at=utcnow())).rowcount
+
+
+def preferences(user_id: int) -> dict[str, str]:
+    chosen = dict(
+        db.session.execute(
+            select(NotificationPreference.kind, NotificationPreference.delivery).where(
+                NotificationPreference.user_id == user_id
+            )
+        ).all()
+    )
+    return {name: chosen.get(name, k.default_delivery) for name, k in KINDS.items()}
+
+
+def set_preference(user_id: int, kind_name: str, delivery: str) -> None:
+    kind(kind_name)
+    if delivery not in DELIVERIES:
+        raise ValueError(f"unknown delivery {delivery!r}")
+    row = db.session.scalar(
+        select(NotificationPreference).where(
+            NotificationPreference.user_id == user_id, NotificationPreference.kind == kind_name
+        )
+    )
+    if row is None:
+        db.session.add(NotificationPreference(user_id=user_id, kind=kind_name, delivery=delivery))
+    else:
+        row.delivery = delivery
+    db.session.flush()
+
+
+def unsubscribe(user_id: int, kind_name: str) -> list[str]:
+    """Turn email off for one kind, or every kind for ALL_KINDS. Returns the kinds."""
+    names = list(KINDS) if kind_name == ALL_KINDS else [kind_name]
+    for name in names:
+        if name in KINDS:
+            set_preference(user_id, name, OFF)
+    return [name for name in names if name in KINDS]
+
+
+__all__ = [
+    "DAILY",
+    "IMMEDIATE",
+    "OFF",
+    "delivery_for",
+    "mark_read",
+    "notifications_page",
+    "notify",
+    "preferences",
+    "set_preference",
+    "unread_count",
+    "unsubscribe",
+]

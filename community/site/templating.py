@@ -1,0 +1,64 @@
+"""Template helpers: the navigation's unread count, avatars, dates."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+from flask import Flask, g
+from flask_login import current_user
+from markupsafe import Markup, escape
+
+AVATAR_COLOURS = 8
+
+
+def initials(name: str) -> str:
+    parts = [part for part in name.split() if part[:1].isalnum()]
+    if not parts:
+        return "?"
+    if len(parts) == 1:
+        return parts[0][:1].upper()
+    return (parts[0][:1] + parts[-1][:1]).upper()
+
+
+def avatar_colour(seed: int | str) -> int:
+    return int(hashlib.sha256(str(seed).encode()).hexdigest(), 16) % AVATAR_COLOURS
+
+
+def nl2br(text: str | None) -> Markup:
+    """Plain text with its line breaks kept; everything else escaped."""
+    if not text:
+        return Markup("")
+    paragraphs = [p for p in text.replace("\r\n", "\n").split("\n\n") if p.strip()]
+    return Markup("").join(
+        Markup("<p>") + Markup("<br>").join(escape(line) for line in p.split("\n")) + Markup("</p>")
+        for p in paragraphs
+    )
+
+
+def human_date(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    return f"{value:%-d %B %Y}"
+
+
+def _nav_unread() -> int:
+    if not current_user.is_authenticated:
+        return 0
+    if "nav_unread" not in g:
+        from community.notifications.service import unread_count
+
+        g.nav_unread = unread_count(current_user.id)
+    return g.nav_unread
+
+
+def register_template_helpers(app: Flask) -> None:
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.filters["initials"] = initials
+    app.jinja_env.filters["avatar_colour"] = avatar_colour
+    app.jinja_env.filters["nl2br"] = nl2br
+    app.jinja_env.filters["human_date"] = human_date
+
+    @app.context_processor
+    def site_context():
+        return {"site_name": app.config["SITE_NAME"], "nav_unread": _nav_unread}

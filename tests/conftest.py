@@ -1,0 +1,238 @@
+"""Test fixtures: a real database per backend, the app, clients, mail, factories.
+
+Every test that uses ``app`` runs on SQLite and on PostgreSQL. PostgreSQL is
+``TEST_POSTGRESQL_URL`` (default: the local server's ``kindred_test``); when
+it cannot be reached, those runs are skipped with a visible reason, except
+under CI=true, where they fail. Redis works the same way (``TEST_REDIS_URL``).
+
+The schema comes from the Alembic migrations (never ``create_all``), built
+once per backend per session; each test then starts from empty tables
+(the seeded taxonomy kept), so tests may commit for real, and worker
+processes and threads see what they commit.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import os
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from redis import Redis
+
+from community import create_app
+from community.db import db
+from community.extensions import limiter
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+POSTGRESQL_URL = os.environ.get(
+    "TEST_POSTGRESQL_URL", "postgresql+psycopg://root@127.0.0.1:5432/kindred_test"
+)
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+KEEP_TABLES = {"skills", "genres", "alembic_version"}
+
+
+def unavailable(what: str, why: str) -> None:
+    message = f"{what} is not reachable ({why}); set it up or see README (Testing)"
+    if IN_CI:
+        pytest.fail(f"{message}: required in CI")
+    pytest.skip(message)
+
+
+def base_config(tmp_path: Path, database_url: str) -> dict:
+    return {
+        "ENV_NAME": "testing",
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
+        "BASE_URL": "http://kindred.test",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "MAIL_FILE_DIR": str(tmp_path / "mail"),
+        "MAIL_SERVER": None,
+        "REDIS_URL": None,
+        "SOCKETIO_MESSAGE_QUEUE": None,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "WTF_CSRF_ENABLED": False,
+        "IN_PROCESS_SCHEDULER": False,
+    }
+
+
+def _migrate(database_url: str, tmp_path: Path) -> None:
+    from flask_migrate import upgrade
+
+    app = create_app(base_config(tmp_path, database_url))
+    with app.app_context():
+        if database_url.startswith("postgresql"):
+            with db.engine.begin() as connection:
+                connection.execute(sa.text("DROP SCHEMA public CASCADE"))
+                connection.execute(sa.text("CREATE SCHEMA public"))
+        upgrade()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_url(tmp_path_factory) -> str:
+    directory = tmp_path_factory.mktemp("sqlite")
+    url = f"sqlite:///{directory / 'kindred.sqlite3'}"
+    _migrate(url, directory)
+    return url
+
+
+@pytest.fixture(scope="session")
+def postgresql_url(tmp_path_factory) -> str:
+    engine = sa.create_engine(POSTGRESQL_URL)
+    try:
+        with engine.connect():
+            pass
+    except Exception as error:
+        unavailable("PostgreSQL at TEST_POSTGRESQL_URL", type(error).__name__)
+    finally:
+        engine.dispose()
+    _migrate(POSTGRESQL_URL, tmp_path_factory.mktemp("pg"))
+    return POSTGRESQL_URL
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request) -> str:
+    return request.getfixturevalue(f"{request.param}_url")
+
+
+def empty_tables() -> None:
+    tables = [t for t in db.metadata.sorted_tables if t.name not in KEEP_TABLES]
+    with db.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in reversed(tables):
+                connection.execute(table.delete())
+
+
+@pytest.fixture
+def app_config(tmp_path, database_url) -> dict:
+    """Settings for ``app``; a test may change them before asking for ``app``."""
+    return base_config(tmp_path, database_url)
+
+
+@pytest.fixture
+def app(app_config):
+    app = create_app(app_config)
+    with app.app_context():
+        empty_tables()
+        yield app
+        db.session.remove()
+        empty_tables()
+        db.engine.dispose()
+    limiter.reset()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def redis_url() -> str:
+    connection = Redis.from_url(REDIS_URL)
+    try:
+        connection.ping()
+    except Exception as error:
+        unavailable("Redis at TEST_REDIS_URL", type(error).__name__)
+    connection.flushdb()
+    yield REDIS_URL
+    connection.flushdb()
+    connection.close()
+
+
+# --- helpers ----------------------------------------------------------------
+
+
+class Auth:
+    """Log a test client in and out through the real forms."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, email: str, password: str = "correct horse battery", remember=False):
+        data = {"email": email, "password": password}
+        if remember:
+            data["remember"] = "y"
+        return self.client.post("/login", data=data)
+
+    def logout(self):
+        return self.client.post("/logout")
+
+
+@pytest.fixture
+def auth(client) -> Auth:
+    return Auth(client)
+
+
+class Mailbox:
+    """The .eml files the file transport wrote, parsed."""
+
+    def __init__(self, directory: Path):
+        self.directory = directory
+
+    def messages(self) -> list[email.message.EmailMessage]:
+        if not self.directory.exists():
+            return []
+        return [
+            email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+            for path in sorted(self.directory.glob("*.eml"))
+        ]
+
+    def to(self, address: str) -> list[email.message.EmailMessage]:
+        return [m for m in self.messages() if m["To"] == address]
+
+    @staticmethod
+    def text(message) -> str:
+        return message.get_body(preferencelist=("plain",)).get_content()
+
+
+@pytest.fixture
+def mailbox(app) -> Mailbox:
+    return Mailbox(Path(app.config["MAIL_FILE_DIR"]))
+
+
+@pytest.fixture
+def make_user(app):
+    from tests.factories import UserFactory
+
+    def make(**kwargs):
+        user = UserFactory(**kwargs)
+        db.session.commit()
+        return user
+
+    return make
+
+
+class QueryCounter:
+    def __init__(self):
+        self.statements: list[str] = []
+
+    def __call__(self, conn, cursor, statement, parameters, context, executemany):
+        self.statements.append(statement)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_queries(app):
+    """Use as ``with count_queries() as counter:``; counter.count after the block."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def counting():
+        counter = QueryCounter()
+        sa.event.listen(db.engine, "before_cursor_execute", counter)
+        try:
+            yield counter
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", counter)
+
+    return counting

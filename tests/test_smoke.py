@@ -1,0 +1,4 @@
+def test_home_page_answers(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    assert b"Authors helping authors" in response.data
