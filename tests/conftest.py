@@ -56,6 +56,10 @@ def base_config(tmp_path: Path, database_url: str) -> dict:
         "RATELIMIT_STORAGE_URI": "memory://",
         "WTF_CSRF_ENABLED": False,
         "IN_PROCESS_SCHEDULER": False,
+        # Cheaper hashing keeps the suite fast; production's OWASP parameters
+        # are the defaults, checked in tests/accounts.
+        "ARGON2_TIME_COST": 1,
+        "ARGON2_MEMORY_COST": 1024,
     }
 
 

@@ -39,7 +39,15 @@ def _login_failed(response) -> bool:
 
 def _safe_next(target: str | None) -> str:
     """Only follow ``next`` to a path on this site."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    # Browsers drop tabs and newlines from a URL, so "/\t/evil.com" would
+    # become "//evil.com": refuse any whitespace or control character.
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and not any(ch.isspace() or not ch.isprintable() for ch in target)
+    ):
         return target
     return url_for("site.home")
 
@@ -52,18 +60,17 @@ def signup():
     form = SignupForm()
     if form.validate_on_submit():
         try:
-            user = service.sign_up(form.email.data, form.display_name.data, form.password.data)
+            service.sign_up(form.email.data, form.display_name.data, form.password.data)
         except PasswordPolicyError as error:
             form.password.errors.append(str(error))
         except service.AccountError as error:
             form.display_name.errors.append(str(error))
         else:
-            if user is not None:
-                sessions.start_login_session(
-                    user, remember=False, user_agent=request.user_agent.string
-                )
             db.session.commit()
-            # The same page whether the address was free or taken.
+            # The same page whether the address was free or taken. The new
+            # member is not logged in here: a page (or cookie) that differed
+            # would tell anyone whether an address has an account. They log
+            # in with their password, verified or not.
             return render_template("accounts/check_email.html", message=CHECK_EMAIL)
     return render_template("accounts/signup.html", form=form, password_help=NEW_PASSWORD_HELP)
 
@@ -240,7 +247,8 @@ def confirm_email_change(token: str):
         return render_template("accounts/link_invalid.html", message=str(error)), 400
     db.session.commit()
     flash("Your new email address is confirmed.", "success")
-    return redirect(url_for("accounts.settings" if current_user.is_authenticated else "accounts.login"))
+    destination = "accounts.settings" if current_user.is_authenticated else "accounts.login"
+    return redirect(url_for(destination))
 
 
 @bp.post("/account/sign-out-everywhere")

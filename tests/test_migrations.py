@@ -1,0 +1,96 @@
+"""The schema only changes through migrations: they round-trip and match the models."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_migrate import downgrade, upgrade
+
+from community import create_app
+from community.db import db
+from tests.conftest import POSTGRESQL_URL, base_config, unavailable
+
+
+def _scratch_postgresql_url() -> str:
+    """A database of its own, so dropping tables here never hurts other tests."""
+    url = sa.engine.make_url(POSTGRESQL_URL)
+    scratch = url.set(database=f"{url.database}_migrations")
+    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            exists = connection.scalar(
+                sa.text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                {"name": scratch.database},
+            )
+            if not exists:
+                connection.execute(sa.text(f'CREATE DATABASE "{scratch.database}"'))
+    except Exception as error:
+        unavailable("PostgreSQL at TEST_POSTGRESQL_URL", type(error).__name__)
+    finally:
+        admin.dispose()
+    return scratch.render_as_string(hide_password=False)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def scratch_app(request, tmp_path):
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'migrations.sqlite3'}"
+    else:
+        url = _scratch_postgresql_url()
+    app = create_app(base_config(tmp_path, url))
+    with app.app_context():
+        if request.param == "postgresql":
+            with db.engine.begin() as connection:
+                connection.execute(sa.text("DROP SCHEMA public CASCADE"))
+                connection.execute(sa.text("CREATE SCHEMA public"))
+        yield app
+        db.engine.dispose()
+
+
+def _tables() -> set[str]:
+    return set(sa.inspect(db.engine).get_table_names()) - {"alembic_version"}
+
+
+def _differences() -> list:
+    with db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        return compare_metadata(context, db.metadata)
+
+
+def test_upgrade_downgrade_upgrade_round_trip(scratch_app):
+    upgrade()
+    model_tables = {table.name for table in db.metadata.sorted_tables}
+    assert _tables() == model_tables
+    with db.engine.connect() as connection:
+        assert connection.scalar(sa.text("SELECT count(*) FROM skills")) >= 20
+        assert connection.scalar(sa.text("SELECT count(*) FROM genres")) >= 20
+
+    downgrade(revision="base")
+    assert _tables() == set()
+
+    upgrade()
+    assert _tables() == model_tables
+
+
+def test_models_and_migrations_agree(scratch_app):
+    upgrade()
+    assert _differences() == []
+
+
+def test_seeded_taxonomy_has_the_skills_members_ask_for(scratch_app):
+    upgrade()
+    with db.engine.connect() as connection:
+        names = set(connection.scalars(sa.text("SELECT name FROM skills")))
+    for expected in (
+        "Beta reading",
+        "Query letters",
+        "Book proposals",
+        "Finding an agent",
+        "Self-publishing",
+        "Marketing",
+        "Social media",
+        "Moral support",
+    ):
+        assert expected in names
