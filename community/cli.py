@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import click
 from flask import Flask, current_app
 
@@ -32,9 +34,14 @@ def serve(host: str, port: int) -> None:
     click.echo(f" * {config['SITE_NAME']} at http://{host}:{port}")
     click.echo(f" * Emails go to {mail}")
     click.echo(f" * Database: {app.extensions['sqlalchemy'].engines[None].url!r}")
-    click.echo(f" * Jobs: {'RQ on ' + config['REDIS_URL'] if config['REDIS_URL'] else 'in this process'}")
+    click.echo(
+        f" * Jobs: {'RQ on ' + config['REDIS_URL'] if config['REDIS_URL'] else 'in this process'}"
+    )
     if config["IN_PROCESS_SCHEDULER"]:
         jobs.start_in_process_scheduler(app)
+    # Flask refuses app.run() inside a `flask` command unless told this is the
+    # command that serves; Flask-SocketIO's threading server goes through it.
+    os.environ.pop("FLASK_RUN_FROM_CLI", None)
     socketio.run(app, host=host, port=port, debug=config["DEBUG"], allow_unsafe_werkzeug=True)
 
 
@@ -45,8 +52,12 @@ def serve(host: str, port: int) -> None:
 def create_admin(email: str, name: str, password: str) -> None:
     """Create a verified admin account, or make an existing member an admin."""
     from community.accounts import service
-    from community.accounts.passwords import PasswordPolicyError, check_password_policy, hash_password
     from community.accounts.models import User
+    from community.accounts.passwords import (
+        PasswordPolicyError,
+        check_password_policy,
+        hash_password,
+    )
     from community.db import db, utcnow
     from community.profiles.models import Profile
 

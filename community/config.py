@@ -114,6 +114,9 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
         # Jobs: without Redis, periodic jobs run on a timer inside the web process.
         "IN_PROCESS_SCHEDULER": _bool(env.get("IN_PROCESS_SCHEDULER"), redis_url is None),
         "OUTBOX_SWEEP_AFTER": timedelta(minutes=_int("OUTBOX_SWEEP_MINUTES", 5)),
+        # Help requests close after this many quiet days; a reminder goes out before.
+        "REQUEST_EXPIRY_DAYS": _int("REQUEST_EXPIRY_DAYS", 30),
+        "REQUEST_REMINDER_DAYS": _int("REQUEST_REMINDER_DAYS", 5),
     }
     config.update(overrides)
 

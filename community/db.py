@@ -80,6 +80,26 @@ def _configure_sqlite(dbapi_connection, connection_record):
     cursor.close()
 
 
+# --- tables outside the ORM -------------------------------------------------
+
+# Full-text search tables (community/helping/search.py) exist on one database
+# each, with column types the other lacks; migrations create them by hand.
+# FTS5 adds shadow tables named after its table, hence prefixes.
+UNMAPPED_TABLE_PREFIXES = ("help_request_fts", "help_request_search")
+
+
+def include_in_autogenerate(name, type_, parent_names) -> bool:
+    """Alembic ``include_name`` hook: leave the unmapped tables alone."""
+    return not (type_ == "table" and name and name.startswith(UNMAPPED_TABLE_PREFIXES))
+
+
+def render_column_type(type_, object_, autogen_context):
+    """Alembic ``render_item`` hook: migrations spell UTCDateTime as what it stores."""
+    if type_ == "type" and isinstance(object_, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
 # --- after-commit work -----------------------------------------------------
 
 _PENDING = "kindred_after_commit"
@@ -91,11 +111,22 @@ def after_commit(callback: Callable[[], None]) -> None:
     The callback runs in a fresh application context (so a fresh session) and
     must not assume the caller's objects are still attached: pass ids.
     Exceptions are logged, never raised into the request that committed.
+
+    A rollback of the whole transaction drops the callback; a rollback to a
+    savepoint does not (jobs must be safe to run for work that did not stay,
+    as the outbox's send job is: it skips a row that is not there).
     """
-    db.session.info.setdefault(_PENDING, []).append(callback)
+    session = db.session()
+    if not session.in_transaction():
+        # Begin now, so that a rollback before any SQL still drops the callback
+        # (SQLAlchemy fires no rollback event for a session that never began).
+        session.begin()
+    session.info.setdefault(_PENDING, []).append(callback)
 
 
 def _run_pending(session: Session) -> None:
+    if session.get_nested_transaction() is not None:
+        return  # a savepoint was released; the transaction has not committed yet
     callbacks = session.info.pop(_PENDING, [])
     if not callbacks:
         return
@@ -113,8 +144,10 @@ def _run_pending(session: Session) -> None:
             log.exception("after-commit callback %r failed", callback)
 
 
-def _drop_pending(session: Session) -> None:
-    session.info.pop(_PENDING, None)
+def _drop_pending(session: Session, previous_transaction) -> None:
+    # Only the outermost transaction: a savepoint's rollback keeps the rest.
+    if previous_transaction.parent is None:
+        session.info.pop(_PENDING, None)
 
 
 def install_session_hooks() -> None:
@@ -122,4 +155,4 @@ def install_session_hooks() -> None:
     session_class = db.session.session_factory.class_
     if not event.contains(session_class, "after_commit", _run_pending):
         event.listen(session_class, "after_commit", _run_pending)
-        event.listen(session_class, "after_rollback", _drop_pending)
+        event.listen(session_class, "after_soft_rollback", _drop_pending)

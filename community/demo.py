@@ -18,7 +18,7 @@ from community.accounts.passwords import hash_password
 from community.db import db, utcnow
 from community.profiles.models import Genre, Profile, ProfileLink, Skill, WritingStage
 
-DEMO_PASSWORD = "kindred-demo-2026"
+DEMO_PASSWORD = "kindred-demo-2026"  # noqa: S105  (public, documented in the README)
 DEMO_DOMAIN = "example.com"
 HOST_EMAIL = f"host@{DEMO_DOMAIN}"
 

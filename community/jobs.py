@@ -60,6 +60,30 @@ PERIODIC: tuple[PeriodicJob, ...] = (
         "Send each member who asked for one their daily digest, once a day.",
     ),
     PeriodicJob(
+        "remind-expiring-requests",
+        "community.helping.requests:send_expiry_reminders",
+        3600,
+        "Remind requesters whose open request closes in a few days.",
+    ),
+    PeriodicJob(
+        "expire-requests",
+        "community.helping.requests:expire_requests",
+        3600,
+        "Close open requests that have been quiet for REQUEST_EXPIRY_DAYS.",
+    ),
+    PeriodicJob(
+        "roll-over-capacity",
+        "community.helping.offers:roll_over_month",
+        3600,
+        "Give volunteers their new month's capacity once the month turns.",
+    ),
+    PeriodicJob(
+        "rerank-volunteers",
+        "community.helping.matching:rerank_all",
+        86400,
+        "Bring the matching engine's volunteer signals (fairness, activity) up to date.",
+    ),
+    PeriodicJob(
         "purge-expired",
         "community.accounts.service:purge_expired",
         3600,
@@ -102,8 +126,9 @@ def enqueue(
 ) -> None:
     """Run ``func(*args)`` once the current transaction commits.
 
-    ``job_id`` makes a second enqueue of the same job a no-op on RQ while the
-    first is still queued. ``retry`` applies on RQ only.
+    ``job_id`` names the RQ job (for finding it, e.g. ``email-<id>``). It does
+    not deduplicate: RQ 2 queues a second job of the same id again, so a job
+    must be idempotent, as every job here is. ``retry`` applies on RQ only.
     """
     after_commit(partial(dispatch, function_path(func), args, retry, job_id))
 

@@ -1,19 +1,33 @@
 """Every table of every area, imported in one place for the mapper and Alembic."""
 
 from community.accounts.models import AccountToken, LoginSession, User
+from community.helping.models import (
+    Answer,
+    AnswerComment,
+    HelpRequest,
+    Match,
+    OfferSkill,
+    VolunteerOffer,
+)
 from community.mail.models import OutboxEmail
 from community.notifications.models import Notification, NotificationPreference
 from community.profiles.models import Genre, Profile, ProfileLink, Skill
 
 __all__ = [
     "AccountToken",
+    "Answer",
+    "AnswerComment",
     "Genre",
+    "HelpRequest",
     "LoginSession",
+    "Match",
     "Notification",
     "NotificationPreference",
+    "OfferSkill",
     "OutboxEmail",
     "Profile",
     "ProfileLink",
     "Skill",
     "User",
+    "VolunteerOffer",
 ]

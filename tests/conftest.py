@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from flask.testing import FlaskClient
 from redis import Redis
 
 from community import create_app
@@ -112,17 +113,42 @@ def empty_tables() -> None:
         else:
             for table in reversed(tables):
                 connection.execute(table.delete())
+            # The search index is not a mapped table (see community/helping/search.py).
+            connection.execute(sa.text("DELETE FROM help_request_fts"))
 
 
 @pytest.fixture
-def app_config(tmp_path, database_url) -> dict:
+def settings() -> dict:
+    """Settings a test changes: ``@pytest.mark.parametrize("settings", [{...}])``."""
+    return {}
+
+
+@pytest.fixture
+def app_config(tmp_path, database_url, settings) -> dict:
     """Settings for ``app``; a test may change them before asking for ``app``."""
-    return base_config(tmp_path, database_url)
+    return {**base_config(tmp_path, database_url), **settings}
+
+
+class FreshContextClient(FlaskClient):
+    """A test client whose every request runs in its own application context.
+
+    The ``app`` fixture keeps an application context pushed for the whole
+    test, and Flask reuses a pushed context for requests: ``g`` (where
+    Flask-Login caches ``current_user``) and the database session would then
+    be shared by every request of the test, and a logged-out or copied
+    cookie would be judged by the previous request's user. A fresh context
+    per request gives each request what it has in production.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
 
 
 @pytest.fixture
 def app(app_config):
     app = create_app(app_config)
+    app.test_client_class = FreshContextClient
     with app.app_context():
         empty_tables()
         yield app

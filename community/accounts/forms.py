@@ -8,8 +8,11 @@ from wtforms.validators import Email, InputRequired, Length
 
 from community.accounts.passwords import MAX_LENGTH, MIN_LENGTH
 
-EMAIL = [InputRequired("Enter your email address."), Email("Enter a valid email address."),
-         Length(max=254)]
+EMAIL = [
+    InputRequired("Enter your email address."),
+    Email("Enter a valid email address."),
+    Length(max=254),
+]
 NEW_PASSWORD_HELP = f"At least {MIN_LENGTH} characters; a phrase of several words works well."
 
 
@@ -39,8 +42,10 @@ def current_password_field(label: str = "Current password") -> PasswordField:
 class SignupForm(FlaskForm):
     display_name = StringField(
         "Your name",
-        validators=[InputRequired("Tell us the name you would like to be known by."),
-                    Length(max=80)],
+        validators=[
+            InputRequired("Tell us the name you would like to be known by."),
+            Length(max=80),
+        ],
         render_kw={"autocomplete": "name"},
     )
     email = EmailField("Email", validators=EMAIL, render_kw={"autocomplete": "email"})

@@ -297,6 +297,10 @@ def confirm_email_change(raw: str) -> User:
     old_email = user.email
     user.email = token.email
     user.email_verified_at = utcnow()
+    # A reset link sent to the old address must not outlive the change.
+    db.session.execute(
+        delete(AccountToken).where(AccountToken.user_id == user.id, AccountToken.purpose == RESET)
+    )
     queue_email(
         "email_changed",
         to_address=old_email,
@@ -314,11 +318,11 @@ def delete_account(user: User, password: str) -> None:
     """Delete the member's account.
 
     What happens: the profile, links, notifications, preferences, login
-    sessions, tokens and unsent emails are deleted; the address is freed
-    for a new sign-up. The member row stays as "Former member" with no
-    email and no password, so that what others need to keep (conversations,
-    acts of help in other members' ripples, in later features) still has
-    an author, but nothing identifies the person.
+    sessions, tokens and emails (unsent, and the record of sent ones) are
+    deleted; the address is freed for a new sign-up. The member row stays
+    as "Former member" with no email and no password, so that what others
+    need to keep (conversations, acts of help in other members' ripples, in
+    later features) still has an author, but nothing identifies the person.
     """
     if not verify_password(user.password_hash, password):
         raise WrongPassword("Your current password is not right.")
@@ -327,8 +331,11 @@ def delete_account(user: User, password: str) -> None:
 
     for model in (LoginSession, AccountToken, Notification, NotificationPreference):
         db.session.execute(delete(model).where(model.user_id == user.id))
+    # Unsent emails are not sent, and the record of sent ones (which holds
+    # the address and the name) goes too; only a send in progress is left
+    # for its job to finish.
     db.session.execute(
-        delete(OutboxEmail).where(OutboxEmail.user_id == user.id, OutboxEmail.status == "pending")
+        delete(OutboxEmail).where(OutboxEmail.user_id == user.id, OutboxEmail.status != "sending")
     )
     if user.profile is not None:
         db.session.delete(user.profile)

@@ -16,6 +16,7 @@ import secrets
 from flask import Flask, current_app
 from flask_login import login_user
 from sqlalchemy import delete
+from sqlalchemy.orm import joinedload
 
 from community.accounts.models import LoginSession, User
 from community.db import db, utcnow
@@ -37,7 +38,10 @@ def load_user(cookie_value: str) -> User | None:
     row_id, _, secret = cookie_value.partition(".")
     if not row_id.isdigit() or not secret:
         return None
-    login_session = db.session.get(LoginSession, int(row_id))
+    # The member comes in the same query: one query per request, always.
+    login_session = db.session.get(
+        LoginSession, int(row_id), options=[joinedload(LoginSession.user)]
+    )
     if login_session is None or not hmac.compare_digest(login_session.secret_hash, _hash(secret)):
         return None
     if login_session.expires_at <= utcnow():
@@ -83,6 +87,18 @@ def end_login_session(user: User) -> None:
         db.session.execute(
             delete(LoginSession).where(LoginSession.id == user.current_login_session.id)
         )
+
+
+def rotate_login_session(user: User, *, user_agent: str = "") -> LoginSession:
+    """Move this browser to a new login session and end the old one.
+
+    After a password change the member stays logged in here, but a copy of
+    this browser's cookie (taken before the change) stops working.
+    """
+    old = user.current_login_session
+    remember = old.remember if old is not None else False
+    end_login_session(user)
+    return start_login_session(user, remember=remember, user_agent=user_agent)
 
 
 def end_all_login_sessions(user: User, *, keep: LoginSession | None = None) -> int:

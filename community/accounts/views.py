@@ -86,7 +86,8 @@ def verify_email(token: str):
     flash(f"Thank you, {user.display_name}: your email address is confirmed.", "success")
     if current_user.is_authenticated and current_user.id == user.id:
         return redirect(url_for("profiles.edit"))
-    return redirect(url_for("accounts.login"))
+    # Next stop for a newcomer: telling others about themselves.
+    return redirect(url_for("accounts.login", next=url_for("profiles.edit")))
 
 
 @bp.post("/verify/resend")
@@ -208,6 +209,9 @@ def change_password():
         except PasswordPolicyError as error:
             form.new_password.errors.append(str(error))
         else:
+            sessions.rotate_login_session(
+                current_user._get_current_object(), user_agent=request.user_agent.string
+            )
             db.session.commit()
             flash("Your password is changed. Other devices have been logged out.", "success")
             return redirect(url_for("accounts.settings"))

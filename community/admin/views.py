@@ -8,7 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import StringField
-from wtforms.validators import InputRequired, Length
+from wtforms.validators import DataRequired, Length
 
 from community.admin import service
 from community.db import db
@@ -30,7 +30,9 @@ def admin_required(view):
 class AnnouncementForm(FlaskForm):
     title = StringField(
         "Announcement (one or two sentences)",
-        validators=[InputRequired("Write the announcement."), Length(max=300)],
+        # Stripped first, so that a title of only spaces counts as empty.
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+        validators=[DataRequired("Write the announcement."), Length(max=300)],
     )
 
 
@@ -50,7 +52,7 @@ def announce():
         return render_template(
             "admin/dashboard.html", figures=service.dashboard_figures(), form=form
         ), 400
-    count = service.announce(form.title.data.strip())
+    count = service.announce(form.title.data)
     db.session.commit()
     flash(f"Announcement sent to {count} members.", "success")
     return redirect(url_for("admin.dashboard"))

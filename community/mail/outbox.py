@@ -33,7 +33,8 @@ log = logging.getLogger(__name__)
 
 # A "sending" claim older than this is taken to belong to a dead worker.
 STALE_CLAIM = timedelta(minutes=10)
-SEND_RETRY = Retry(max=5, interval=[10, 60, 300, 900, 3600])
+# Backoff spans about seven hours, so a mail server outage of an afternoon loses nothing.
+SEND_RETRY = Retry(max=5, interval=[60, 300, 1800, 3600, 4 * 3600])
 
 
 def queue_email(
@@ -143,15 +144,19 @@ def sweep_unsent() -> int:
     """Hand out again every email left pending or stuck 'sending'. Returns how many.
 
     Covers Redis being down at commit time and workers killed mid-send; the
-    claim in :func:`send_outbox_email` keeps this from double-sending.
+    claim in :func:`send_outbox_email` keeps this from double-sending. A row
+    whose last attempt failed a moment ago waits out the grace period too,
+    so that the sweep does not burn its attempts faster than the retries would.
     """
     now = utcnow()
-    grace = current_app.config["OUTBOX_SWEEP_AFTER"]
+    cutoff = now - current_app.config["OUTBOX_SWEEP_AFTER"]
     ids = db.session.scalars(
         select(OutboxEmail.id)
         .where(
             or_(
-                (OutboxEmail.status == "pending") & (OutboxEmail.created_at < now - grace),
+                (OutboxEmail.status == "pending")
+                & (OutboxEmail.created_at < cutoff)
+                & or_(OutboxEmail.claimed_at.is_(None), OutboxEmail.claimed_at < cutoff),
                 (OutboxEmail.status == "sending") & (OutboxEmail.claimed_at < now - STALE_CLAIM),
             )
         )

@@ -74,7 +74,11 @@ def _send_smtp(message: EmailMessage, config: dict[str, Any]) -> None:
                 client.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
             client.send_message(message)
     except smtplib.SMTPRecipientsRefused as error:
-        raise PermanentMailError(f"recipient refused: {error.recipients}") from error
+        # {address: (code, message)}. A 4xx here is usually greylisting: try again.
+        text = f"recipient refused: {error.recipients}"
+        if all(500 <= code < 600 for code, _ in error.recipients.values()):
+            raise PermanentMailError(text) from error
+        raise TransientMailError(text) from error
     except smtplib.SMTPResponseException as error:
         text = f"{error.smtp_code} {error.smtp_error!r}"
         if 500 <= error.smtp_code < 600:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import RadioField
+from wtforms import RadioField, SelectChoice
 
 from community.notifications.kinds import DELIVERIES, KINDS
 
@@ -18,6 +18,10 @@ def preferences_form(current: dict[str, str]) -> FlaskForm:
         setattr(
             PreferencesForm,
             f"kind_{name}",
-            RadioField(kind.label, choices=list(DELIVERIES.items()), default=current[name]),
+            RadioField(
+                kind.label,
+                choices=[SelectChoice(value, label) for value, label in DELIVERIES.items()],
+                default=current[name],
+            ),
         )
     return PreferencesForm()

@@ -25,6 +25,10 @@ class NotificationKind:
     endpoint: str
     default_delivery: str = IMMEDIATE
     link_args: tuple[str, ...] = field(default=())
+    # The email sent for it: templates/email/<email_template>/. The generic
+    # one shows the message and the link; a kind may have its own, fed by the
+    # ``email_context`` given to notify().
+    email_template: str = "notification"
 
 
 KINDS: dict[str, NotificationKind] = {
@@ -43,6 +47,72 @@ KINDS: dict[str, NotificationKind] = {
             "{title}",
             "notifications.index",
             default_delivery=DAILY,
+        ),
+        NotificationKind(
+            "answer_received",
+            "Someone offers to help with your request",
+            "{name} offered to help with “{title}”.",
+            "helping.show_request",
+            link_args=("request_id",),
+        ),
+        NotificationKind(
+            "answer_comment",
+            "Questions and replies about an offer of help",
+            "{name} wrote to you about “{title}”.",
+            "helping.show_request",
+            link_args=("request_id",),
+        ),
+        NotificationKind(
+            "answer_declined",
+            "Your offer of help was declined",
+            "{name} thanked you for offering to help with “{title}”, and found help elsewhere.",
+            "helping.show_request",
+            link_args=("request_id",),
+            default_delivery=DAILY,
+        ),
+        NotificationKind(
+            "invitation_received",
+            "You are invited to help",
+            "{name} invited you to help with “{title}”.",
+            "helping.show_request",
+            link_args=("request_id",),
+        ),
+        NotificationKind(
+            "invitation_declined",
+            "An invited volunteer cannot help",
+            "{name} cannot help with “{title}” this time.",
+            "helping.show_request",
+            link_args=("request_id",),
+            default_delivery=DAILY,
+        ),
+        NotificationKind(
+            "match_made",
+            "Introductions when you are matched",
+            "You and {name} are matched for “{title}”. Say hello!",
+            "helping.show_match",
+            link_args=("match_id",),
+            email_template="introduction",
+        ),
+        NotificationKind(
+            "match_cancelled",
+            "A match is cancelled",
+            "{name} cancelled your match for “{title}”: {reason}",
+            "helping.show_match",
+            link_args=("match_id",),
+        ),
+        NotificationKind(
+            "request_expiring",
+            "Your request will close soon",
+            "Your request “{title}” closes on {expires_on} unless you keep it open.",
+            "helping.keep_open",
+            link_args=("token",),
+        ),
+        NotificationKind(
+            "request_expired",
+            "Your request has closed",
+            "Your request “{title}” closed after a quiet month. You can open it again.",
+            "helping.keep_open",
+            link_args=("token",),
         ),
     )
 }

@@ -26,11 +26,14 @@ def delivery_for(user_id: int, kind_name: str) -> str:
     return chosen or kind(kind_name).default_delivery
 
 
-def notify(user, kind_name: str, data: dict[str, Any]) -> Notification:
+def notify(
+    user, kind_name: str, data: dict[str, Any], *, email_context: dict[str, Any] | None = None
+) -> Notification:
     """Tell ``user`` of an event: an in-app notification, and an email by their choice.
 
     ``immediate`` queues an email now (sent after commit); ``daily`` leaves it
-    for the digest job; ``off`` keeps it on the site only.
+    for the digest job; ``off`` keeps it on the site only. ``email_context``
+    feeds a kind's own email template (see NotificationKind.email_template).
     """
     from community.mail.outbox import queue_email
 
@@ -41,7 +44,7 @@ def notify(user, kind_name: str, data: dict[str, Any]) -> Notification:
     db.session.flush()
     if delivery == IMMEDIATE:
         queue_email(
-            "notification",
+            notification_kind.email_template,
             to_address=user.email,
             user_id=user.id,
             unsubscribe_kind=kind_name,
@@ -49,6 +52,7 @@ def notify(user, kind_name: str, data: dict[str, Any]) -> Notification:
             message=render_message(notification),
             link=external_url(notification_kind.endpoint, **link_args(notification)),
             kind_label=notification_kind.label,
+            **(email_context or {}),
         )
     return notification
 
@@ -122,6 +126,18 @@ def set_preference(user_id: int, kind_name: str, delivery: str) -> None:
         db.session.add(NotificationPreference(user_id=user_id, kind=kind_name, delivery=delivery))
     else:
         row.delivery = delivery
+    if delivery == OFF:
+        # Turned off (or unsubscribed): what waits for the digest no longer goes out.
+        db.session.execute(
+            update(Notification)
+            .where(
+                Notification.user_id == user_id,
+                Notification.kind == kind_name,
+                Notification.delivery == DAILY,
+                Notification.digested_at.is_(None),
+            )
+            .values(delivery=OFF)
+        )
     db.session.flush()
 
 

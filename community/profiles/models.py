@@ -83,18 +83,14 @@ class Profile(db.Model):
     __tablename__ = "profiles"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), unique=True
-    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
     about: Mapped[str] = mapped_column(Text, default="")
     stage: Mapped[str | None] = mapped_column(String(20))
     timezone: Mapped[str | None] = mapped_column(String(64))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     user: Mapped[User] = relationship(back_populates="profile")  # noqa: F821
-    genres: Mapped[list[Genre]] = relationship(
-        secondary=profile_genres, order_by=Genre.position
-    )
+    genres: Mapped[list[Genre]] = relationship(secondary=profile_genres, order_by=Genre.position)
     wanted_skills: Mapped[list[Skill]] = relationship(
         secondary=profile_wanted_skills, order_by=Skill.position
     )

@@ -35,7 +35,7 @@ WEB_SCHEMES = ("http", "https")
 DIRECTORY_PAGE_SIZE = 20
 SEARCH_MAX = 100  # characters of the search box that are used
 SEARCH_TERMS_MAX = 5
-ORDERS = {"newest": "Newest members first", "name": "By name"}
+ORDERS = {"newest": "Newest first", "name": "By name"}
 # Far beyond any real directory; keeps OFFSET inside every database's integer range.
 PAGE_MAX = 100_000
 # Ids come from the URL; SQLite raises on integers wider than 64 bits.
@@ -406,12 +406,9 @@ def search_directory(query: DirectoryQuery):
         statement = statement.order_by(User.created_at.desc(), User.id.desc())
 
     page = min(max(query.page, 1), PAGE_MAX)
-    pagination = db.paginate(
-        statement, page=page, per_page=DIRECTORY_PAGE_SIZE, error_out=False
-    )
+    pagination = db.paginate(statement, page=page, per_page=DIRECTORY_PAGE_SIZE, error_out=False)
     if not pagination.items and page > 1 and pagination.pages:
         pagination = db.paginate(
             statement, page=pagination.pages, per_page=DIRECTORY_PAGE_SIZE, error_out=False
         )
     return pagination
-

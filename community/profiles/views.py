@@ -1,19 +1,80 @@
-"""Placeholder, replaced by the profiles area."""
-from flask import Blueprint
+"""Routes of the profiles area: the directory, profile pages, the profile editor.
+
+Thin adapters over community.profiles.service. The directory and profile
+pages are public (the home page sends visitors there); editing needs a login
+but not a verified email.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from community.db import db
+from community.profiles import service
+from community.profiles.forms import DirectoryForm, ProfileForm
 
 bp = Blueprint("profiles", __name__)
 
 
 @bp.get("/members")
 def directory():
-    return "members"
+    form = DirectoryForm(formdata=request.args)
+    query = form.to_query(page=_page_number())
+    pagination = service.search_directory(query)
+    return render_template(
+        "profiles/directory.html", form=form, pagination=pagination, filters=query.args()
+    )
+
+
+def _page_number() -> int:
+    # type=int gives None for "abc", "", "1.5"; the service clamps the rest.
+    return request.args.get("page", type=int) or 1
 
 
 @bp.get("/members/<int:user_id>")
 def show(user_id: int):
-    return "profile"
+    try:
+        member = service.access_profile(user_id, current_user)
+    except service.ProfileNotFound:
+        abort(404)
+    return render_template(
+        "profiles/show.html",
+        member=member,
+        profile=member.profile,
+        links=service.visible_links(member.profile),
+        local_time=service.local_time(member.profile.timezone),
+        is_owner=current_user.is_authenticated and current_user.id == member.id,
+    )
 
 
 @bp.route("/profile/edit", methods=["GET", "POST"])
+@login_required
 def edit():
-    return "edit"
+    """Edit the logged-in member's own profile; there is no way to name another."""
+    form = ProfileForm() if request.method == "POST" else ProfileForm.for_member(current_user)
+    general_error = None
+    if form.validate_on_submit():
+        try:
+            service.update_profile(current_user, **form.changes())
+        except service.ProfileError as error:
+            field = form.field_at(error.field)
+            if field is None:
+                general_error = str(error)
+            else:
+                field.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash("Your profile is saved.", "success")
+            return redirect(url_for("profiles.show", user_id=current_user.id))
+        db.session.rollback()
+    # A successful POST redirected: any POST that gets here was refused.
+    status = 400 if request.method == "POST" else 200
+    return render_template(
+        "profiles/edit.html",
+        form=form,
+        general_error=general_error,
+        timezones=service.timezone_names(),
+        about_max=service.ABOUT_MAX,
+        max_links=service.MAX_LINKS,
+    ), status

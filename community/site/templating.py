@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
-from flask import Flask, g
+from flask import Flask
 from flask_login import current_user
 from markupsafe import Markup, escape
 
@@ -43,13 +43,12 @@ def human_date(value: datetime | None) -> str:
 
 
 def _nav_unread() -> int:
+    """The signed-in member's unread notifications (the layout calls this once)."""
     if not current_user.is_authenticated:
         return 0
-    if "nav_unread" not in g:
-        from community.notifications.service import unread_count
+    from community.notifications.service import unread_count
 
-        g.nav_unread = unread_count(current_user.id)
-    return g.nav_unread
+    return unread_count(current_user.id)
 
 
 def register_template_helpers(app: Flask) -> None:

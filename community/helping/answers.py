@@ -1,0 +1,206 @@
+"""Answers ("I can help"), invitations, questions on them, and declines.
+
+An :class:`Answer` joins a volunteer to a request. A volunteer makes one by
+offering help (kind "offer"); a requester makes one by inviting a suggested
+volunteer (kind "invitation"). The other side then accepts (a match, see
+community.helping.matches) or declines. One answer per volunteer and request.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from community.db import db, utcnow
+from community.helping import blocks
+from community.helping.errors import HelpingError, NotAllowed, NotFound
+from community.helping.models import (
+    Answer,
+    AnswerComment,
+    AnswerKind,
+    AnswerStatus,
+    HelpRequest,
+    RequestStatus,
+)
+from community.helping.offers import is_available, offer_of
+from community.helping.requests import require_verified, touch
+from community.notifications.service import notify
+
+NOTE_MAX = 1000
+COMMENT_MAX = 2000
+REASON_MAX = 500
+
+
+def _clean_text(text: str | None, limit: int, field: str, *, required: bool) -> str:
+    text = (text or "").replace("\r\n", "\n").strip()
+    if required and not text:
+        raise HelpingError("Write a few words.", field)
+    if len(text) > limit:
+        raise HelpingError(f"Use at most {limit:,} characters.", field)
+    return text
+
+
+def _check_can_take_part(volunteer, request: HelpRequest) -> None:
+    if request.requester_id == volunteer.id:
+        raise NotAllowed("This is your own request.")
+    if request.status != RequestStatus.OPEN:
+        raise NotAllowed("This request is not taking offers of help any more.")
+    if blocks.is_blocked_between(volunteer.id, request.requester_id):
+        raise NotFound()
+
+
+def existing_answer(request_id: int, volunteer_id: int) -> Answer | None:
+    return db.session.scalar(
+        select(Answer).where(Answer.request_id == request_id, Answer.volunteer_id == volunteer_id)
+    )
+
+
+def answer_request(volunteer, request: HelpRequest, note: str) -> Answer:
+    """The volunteer says "I can help", with a short note. Flushes.
+
+    Only verified members; not on their own request; once per request (a
+    withdrawn answer may be renewed); only while the request is open.
+    """
+    require_verified(volunteer)
+    _check_can_take_part(volunteer, request)
+    note = _clean_text(note, NOTE_MAX, "note", required=True)
+    answer = existing_answer(request.id, volunteer.id)
+    if answer is not None and answer.status != AnswerStatus.WITHDRAWN:
+        raise HelpingError("You have already answered this request.")
+    now = utcnow()
+    if answer is None:
+        answer = Answer(request_id=request.id, volunteer_id=volunteer.id, created_at=now)
+        db.session.add(answer)
+    answer.kind, answer.note = AnswerKind.OFFER.value, note
+    answer.status, answer.responded_at, answer.decline_reason = AnswerStatus.PENDING.value, None, ""
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:
+        raise HelpingError("You have already answered this request.") from None
+    touch(request)
+    from community.helping.matching import record_answer_speed
+
+    record_answer_speed(volunteer.id, request, now)
+    notify(
+        request.requester,
+        "answer_received",
+        {"request_id": request.id, "title": request.title, "name": volunteer.display_name},
+    )
+    return answer
+
+
+def invite_volunteer(requester, request: HelpRequest, volunteer, note: str = "") -> Answer:
+    """The requester asks a (suggested) volunteer to help. Flushes."""
+    require_verified(requester)
+    if request.requester_id != requester.id:
+        raise NotAllowed("Only the member who asked can invite helpers.")
+    if volunteer.id == requester.id or volunteer.is_deleted:
+        raise NotFound()
+    if request.status != RequestStatus.OPEN:
+        raise NotAllowed("This request is not open.")
+    if blocks.is_blocked_between(volunteer.id, requester.id):
+        raise NotFound()
+    if not is_available(offer_of(volunteer.id)):
+        raise HelpingError("This volunteer is not taking requests at the moment.")
+    if existing_answer(request.id, volunteer.id) is not None:
+        raise HelpingError("This volunteer has already answered or been invited.")
+    note = _clean_text(note, NOTE_MAX, "note", required=False)
+    answer = Answer(
+        request_id=request.id,
+        volunteer_id=volunteer.id,
+        kind=AnswerKind.INVITATION.value,
+        note=note,
+    )
+    db.session.add(answer)
+    db.session.flush()
+    touch(request)
+    notify(
+        volunteer,
+        "invitation_received",
+        {"request_id": request.id, "title": request.title, "name": requester.display_name},
+    )
+    return answer
+
+
+def access_answer(user, answer_id: int) -> Answer:
+    """The answer, if ``user`` is its requester or volunteer; NotFound otherwise."""
+    answer = db.session.get(Answer, answer_id)
+    if answer is None or user.id not in (answer.volunteer_id, answer.request.requester_id):
+        raise NotFound()
+    return answer
+
+
+def comment_on_answer(user, answer: Answer, body: str) -> AnswerComment:
+    """A question or reply between the requester and the volunteer of an answer."""
+    require_verified(user)
+    if user.id not in (answer.volunteer_id, answer.request.requester_id):
+        raise NotFound()
+    if blocks.is_blocked_between(answer.volunteer_id, answer.request.requester_id):
+        raise NotAllowed("You can no longer write to each other here.")
+    body = _clean_text(body, COMMENT_MAX, "body", required=True)
+    comment = AnswerComment(answer_id=answer.id, author_id=user.id, body=body)
+    db.session.add(comment)
+    db.session.flush()
+    touch(answer.request)
+    other = answer.request.requester if user.id == answer.volunteer_id else answer.volunteer
+    notify(
+        other,
+        "answer_comment",
+        {"request_id": answer.request_id, "title": answer.request.title, "name": user.display_name},
+    )
+    return comment
+
+
+def decline_answer(requester, answer: Answer, reason: str = "") -> None:
+    """The requester kindly declines a volunteer's offer (reason optional)."""
+    request = answer.request
+    if request.requester_id != requester.id or answer.kind != AnswerKind.OFFER:
+        raise NotFound()
+    if answer.status != AnswerStatus.PENDING:
+        raise NotAllowed("This offer has already been answered.")
+    answer.status = AnswerStatus.DECLINED.value
+    answer.decline_reason = _clean_text(reason, REASON_MAX, "reason", required=False)
+    answer.responded_at = utcnow()
+    notify(
+        answer.volunteer,
+        "answer_declined",
+        {
+            "request_id": request.id,
+            "title": request.title,
+            "name": requester.display_name,
+            "reason": answer.decline_reason,
+        },
+    )
+
+
+def decline_invitation(volunteer, answer: Answer, reason: str = "") -> None:
+    """The invited volunteer says they cannot help this time."""
+    if answer.volunteer_id != volunteer.id or answer.kind != AnswerKind.INVITATION:
+        raise NotFound()
+    if answer.status != AnswerStatus.PENDING:
+        raise NotAllowed("This invitation has already been answered.")
+    answer.status = AnswerStatus.DECLINED.value
+    answer.decline_reason = _clean_text(reason, REASON_MAX, "reason", required=False)
+    answer.responded_at = utcnow()
+    request = answer.request
+    notify(
+        request.requester,
+        "invitation_declined",
+        {
+            "request_id": request.id,
+            "title": request.title,
+            "name": volunteer.display_name,
+            "reason": answer.decline_reason,
+        },
+    )
+
+
+def withdraw_answer(volunteer, answer: Answer) -> None:
+    """The volunteer takes back a pending offer."""
+    if answer.volunteer_id != volunteer.id:
+        raise NotFound()
+    if answer.status != AnswerStatus.PENDING or answer.kind != AnswerKind.OFFER:
+        raise NotAllowed("Only an offer still waiting for an answer can be withdrawn.")
+    answer.status = AnswerStatus.WITHDRAWN.value
+    answer.responded_at = utcnow()

@@ -1,0 +1,196 @@
+"""Matches: made when an offer or an invitation is accepted; cancelled kindly.
+
+Making a match takes two things that others may be taking at the same
+moment: a helper place of the request and a place in the volunteer's
+monthly capacity. Each is taken by one conditional UPDATE; when either
+fails, the caller rolls the whole transaction back (nothing half-made).
+
+After the commit, :func:`send_introductions` (a job) introduces the two
+members to each other by email and in the site, exactly once per match.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import case, select, update
+from sqlalchemy.exc import OperationalError
+
+from community import jobs
+from community.db import db, utcnow
+from community.helping import blocks
+from community.helping.errors import (
+    AtCapacity,
+    HelpingError,
+    NoPlaceLeft,
+    NotAllowed,
+    NotFound,
+    TryAgain,
+)
+from community.helping.matching import record_match
+from community.helping.models import (
+    Answer,
+    AnswerKind,
+    AnswerStatus,
+    HelpRequest,
+    Match,
+    MatchStatus,
+    RequestStatus,
+)
+from community.helping.offers import release_capacity, take_capacity
+from community.helping.requests import _update_fill_status, require_verified, touch
+from community.notifications.service import notify
+
+REASON_MAX = 500
+
+
+def _take_place(request_id: int) -> bool:
+    """Fill one helper place of an open request, if one is left."""
+    result = db.session.execute(
+        update(HelpRequest)
+        .where(
+            HelpRequest.id == request_id,
+            HelpRequest.status == RequestStatus.OPEN,
+            HelpRequest.places_taken < HelpRequest.helpers_wanted,
+        )
+        .values(
+            places_taken=HelpRequest.places_taken + 1,
+            status=case(
+                (
+                    HelpRequest.places_taken + 1 >= HelpRequest.helpers_wanted,
+                    RequestStatus.MATCHED.value,
+                ),
+                else_=HelpRequest.status,
+            ),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def _make_match(answer: Answer) -> Match:
+    request = answer.request
+    if blocks.is_blocked_between(answer.volunteer_id, request.requester_id):
+        raise NotFound()
+    try:
+        if not _take_place(request.id):
+            raise NoPlaceLeft("Every helper place of this request is already taken.")
+        if not take_capacity(answer.volunteer_id):
+            raise AtCapacity("This volunteer has no room left this month (or is taking a break).")
+    except OperationalError as error:
+        # SQLite: another writer committed first (a stale snapshot or a lock).
+        raise TryAgain("Someone else was doing the same just now. Please try again.") from error
+    db.session.refresh(request)
+    now = utcnow()
+    answer.status, answer.responded_at = AnswerStatus.ACCEPTED.value, now
+    match = Match(
+        request_id=request.id,
+        answer_id=answer.id,
+        requester_id=request.requester_id,
+        helper_id=answer.volunteer_id,
+        created_at=now,
+    )
+    db.session.add(match)
+    db.session.flush()
+    touch(request)
+    record_match(match)
+    jobs.enqueue(send_introductions, match.id)
+    return match
+
+
+def accept_answer(requester, answer: Answer) -> Match:
+    """The requester accepts a volunteer's offer: a match. Flushes.
+
+    Raises NoPlaceLeft, AtCapacity or TryAgain (roll back and tell the
+    member), NotAllowed when the offer was already answered.
+    """
+    require_verified(requester)
+    if answer.request.requester_id != requester.id or answer.kind != AnswerKind.OFFER:
+        raise NotFound()
+    if answer.status != AnswerStatus.PENDING:
+        raise NotAllowed("This offer has already been answered.")
+    return _make_match(answer)
+
+
+def accept_invitation(volunteer, answer: Answer) -> Match:
+    """The invited volunteer says yes: a match. Same errors as accept_answer."""
+    require_verified(volunteer)
+    if answer.volunteer_id != volunteer.id or answer.kind != AnswerKind.INVITATION:
+        raise NotFound()
+    if answer.status != AnswerStatus.PENDING:
+        raise NotAllowed("This invitation has already been answered.")
+    return _make_match(answer)
+
+
+def access_match(user, match_id: int) -> Match:
+    """The match, if ``user`` takes part in it; NotFound (as for a missing one) otherwise."""
+    match = db.session.get(Match, match_id)
+    if match is None or user is None or user.id not in match.participant_ids():
+        raise NotFound()
+    return match
+
+
+def cancel_match(user, match: Match, reason: str) -> None:
+    """Either participant cancels an active match, with a reason. Frees the place."""
+    if user.id not in match.participant_ids():
+        raise NotFound()
+    if match.status != MatchStatus.ACTIVE:
+        raise NotAllowed("Only an active match can be cancelled.")
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise HelpingError("Tell the other member why, in a few words.", "reason")
+    if len(reason) > REASON_MAX:
+        raise HelpingError(f"Use at most {REASON_MAX} characters.", "reason")
+    now = utcnow()
+    match.status, match.ended_at = MatchStatus.CANCELLED.value, now
+    match.cancel_reason, match.cancelled_by_id = reason, user.id
+    request = match.request
+    if request.status in (RequestStatus.OPEN, RequestStatus.MATCHED):
+        request.places_taken = max(request.places_taken - 1, 0)
+        _update_fill_status(request)
+        touch(request)
+    release_capacity(match.helper_id, match.created_at.strftime("%Y-%m"))
+    other = match.helper if user.id == match.requester_id else match.requester
+    notify(
+        other,
+        "match_cancelled",
+        {
+            "match_id": match.id,
+            "request_id": request.id,
+            "title": request.title,
+            "name": user.display_name,
+            "reason": reason,
+        },
+    )
+
+
+def matches_of(user_id: int) -> list[Match]:
+    """The member's matches, active first, newest first."""
+    return list(
+        db.session.scalars(
+            select(Match)
+            .where((Match.requester_id == user_id) | (Match.helper_id == user_id))
+            .order_by((Match.status == MatchStatus.ACTIVE).desc(), Match.created_at.desc())
+        )
+    )
+
+
+def send_introductions(match_id: int) -> bool:
+    """Introduce the two members of a match to each other. A job; commits.
+
+    Exactly once per match, however often it runs: the first run claims the
+    match with a conditional UPDATE of ``introduced_at``; later runs find it
+    set and do nothing. Returns whether this run sent the introductions.
+    """
+    from community.helping.introductions import introduce
+
+    claimed = db.session.execute(
+        update(Match)
+        .where(Match.id == match_id, Match.introduced_at.is_(None))
+        .values(introduced_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        db.session.rollback()
+        return False
+    introduce(db.session.get(Match, match_id))
+    db.session.commit()
+    return True

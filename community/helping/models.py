@@ -1,0 +1,283 @@
+"""Tables of the helping area: requests, volunteer offers, answers, matches."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from community.db import UTCDateTime, db, utcnow
+from community.profiles.models import Genre, Skill
+
+
+class RequestStatus(enum.StrEnum):
+    OPEN = "open"  # taking answers; helper places left
+    MATCHED = "matched"  # every helper place filled
+    COMPLETED = "completed"  # the requester says the help was given
+    CLOSED = "closed"  # the requester closed it
+    EXPIRED = "expired"  # open with no activity for too long
+
+
+class HelpFormat(enum.StrEnum):
+    WRITTEN = "written"
+    LIVE_CHAT = "live_chat"
+    CALL = "call"
+
+    @property
+    def label(self) -> str:
+        return FORMAT_LABELS[self]
+
+    @property
+    def is_live(self) -> bool:
+        return self is not HelpFormat.WRITTEN
+
+
+FORMAT_LABELS = {
+    HelpFormat.WRITTEN: "Written feedback",
+    HelpFormat.LIVE_CHAT: "Live chat",
+    HelpFormat.CALL: "A call",
+}
+
+
+class AnswerStatus(enum.StrEnum):
+    PENDING = "pending"  # waiting for the other side
+    ACCEPTED = "accepted"  # a match was made from it
+    DECLINED = "declined"  # the requester (or the invited volunteer) said no
+    WITHDRAWN = "withdrawn"  # the volunteer took it back
+
+
+class AnswerKind(enum.StrEnum):
+    OFFER = "offer"  # the volunteer said "I can help"
+    INVITATION = "invitation"  # the requester asked a suggested volunteer
+
+
+class MatchStatus(enum.StrEnum):
+    ACTIVE = "active"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+request_skills = Table(
+    "request_skills",
+    db.metadata,
+    Column(
+        "request_id", Integer, ForeignKey("help_requests.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("skill_id", Integer, ForeignKey("skills.id", ondelete="CASCADE"), primary_key=True),
+    Index("ix_request_skills_skill_request", "skill_id", "request_id"),
+)
+
+offer_genres = Table(
+    "offer_genres",
+    db.metadata,
+    Column(
+        "user_id",
+        Integer,
+        ForeignKey("volunteer_offers.user_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("genre_id", Integer, ForeignKey("genres.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class HelpRequest(db.Model):
+    """A member's request for help. See community.helping.requests for its lifecycle."""
+
+    __tablename__ = "help_requests"
+    __table_args__ = (
+        CheckConstraint("helpers_wanted BETWEEN 1 AND 5", name="helpers_wanted_range"),
+        CheckConstraint("places_taken >= 0 AND places_taken <= helpers_wanted", name="places"),
+        Index("ix_help_requests_status_created", "status", "created_at"),
+        Index("ix_help_requests_status_activity", "status", "last_activity_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    requester_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    title: Mapped[str] = mapped_column(String(120))
+    details: Mapped[str] = mapped_column(Text)
+    genre_id: Mapped[int | None] = mapped_column(ForeignKey("genres.id", ondelete="SET NULL"))
+    format: Mapped[str] = mapped_column(String(20), default=HelpFormat.WRITTEN.value)
+    effort: Mapped[str] = mapped_column(String(100), default="")
+    deadline: Mapped[date | None] = mapped_column(Date)
+    helpers_wanted: Mapped[int] = mapped_column(default=1)
+    # Filled places: changed only by one conditional UPDATE, so that two
+    # acceptances racing for the last place cannot both win.
+    places_taken: Mapped[int] = mapped_column(default=0)
+    status: Mapped[str] = mapped_column(String(20), default=RequestStatus.OPEN.value)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    requester: Mapped[User] = relationship()  # noqa: F821
+    genre: Mapped[Genre | None] = relationship()
+    skills: Mapped[list[Skill]] = relationship(secondary=request_skills, order_by=Skill.position)
+    answers: Mapped[list[Answer]] = relationship(
+        back_populates="request", order_by="Answer.created_at", cascade="all, delete-orphan"
+    )
+
+    @property
+    def format_label(self) -> str:
+        return FORMAT_LABELS[HelpFormat(self.format)]
+
+    @property
+    def places_left(self) -> int:
+        return self.helpers_wanted - self.places_taken
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == RequestStatus.OPEN
+
+
+class VolunteerOffer(db.Model):
+    """A member's standing offer to help. One per member.
+
+    ``capacity_month``/``capacity_used`` count the matches taken this month;
+    like ``places_taken`` they change only through a conditional UPDATE.
+    ``rank_score`` caches the request-independent part of the matching score
+    (see community.helping.matching) so that suggestions read the best
+    volunteers of a skill from an index instead of scoring everyone.
+    """
+
+    __tablename__ = "volunteer_offers"
+    __table_args__ = (CheckConstraint("monthly_capacity BETWEEN 1 AND 20", name="capacity_range"),)
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    monthly_capacity: Mapped[int] = mapped_column(default=2)
+    note: Mapped[str] = mapped_column(Text, default="")
+    on_break: Mapped[bool] = mapped_column(default=False)
+    capacity_month: Mapped[str] = mapped_column(String(7), default="")
+    capacity_used: Mapped[int] = mapped_column(default=0)
+    # Matching signals, kept up to date by community.helping.matching.
+    answers_given: Mapped[int] = mapped_column(default=0)
+    avg_response_hours: Mapped[float | None] = mapped_column(Float)
+    recent_matches: Mapped[int] = mapped_column(default=0)
+    helped_count: Mapped[int] = mapped_column(default=0)
+    received_count: Mapped[int] = mapped_column(default=0)
+    rank_score: Mapped[float] = mapped_column(Float, default=0.0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    user: Mapped[User] = relationship()  # noqa: F821
+    skill_links: Mapped[list[OfferSkill]] = relationship(
+        back_populates="offer", cascade="all, delete-orphan"
+    )
+    genres: Mapped[list[Genre]] = relationship(secondary=offer_genres, order_by=Genre.position)
+
+    @property
+    def skills(self) -> list[Skill]:
+        return sorted((link.skill for link in self.skill_links), key=lambda s: s.position)
+
+
+class OfferSkill(db.Model):
+    """A skill of an offer, with the offer's availability and rank copied in.
+
+    The copy lets "the best available volunteers for skill S" be one index
+    range scan: (skill_id, available, rank_score DESC).
+    """
+
+    __tablename__ = "offer_skills"
+    __table_args__ = (Index("ix_offer_skills_rank", "skill_id", "available", "rank_score"),)
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("volunteer_offers.user_id", ondelete="CASCADE"), primary_key=True
+    )
+    skill_id: Mapped[int] = mapped_column(
+        ForeignKey("skills.id", ondelete="CASCADE"), primary_key=True
+    )
+    available: Mapped[bool] = mapped_column(default=True)
+    rank_score: Mapped[float] = mapped_column(Float, default=0.0)
+
+    offer: Mapped[VolunteerOffer] = relationship(back_populates="skill_links")
+    skill: Mapped[Skill] = relationship()
+
+
+class Answer(db.Model):
+    """A volunteer's "I can help", or a requester's invitation to a volunteer."""
+
+    __tablename__ = "answers"
+    __table_args__ = (UniqueConstraint("request_id", "volunteer_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("help_requests.id", ondelete="CASCADE"))
+    volunteer_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(20), default=AnswerKind.OFFER.value)
+    note: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), default=AnswerStatus.PENDING.value)
+    decline_reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    request: Mapped[HelpRequest] = relationship(back_populates="answers")
+    volunteer: Mapped[User] = relationship()  # noqa: F821
+    comments: Mapped[list[AnswerComment]] = relationship(
+        back_populates="answer", order_by="AnswerComment.created_at", cascade="all, delete-orphan"
+    )
+
+
+class AnswerComment(db.Model):
+    """A question or reply on an answer, between the requester and the volunteer."""
+
+    __tablename__ = "answer_comments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    answer_id: Mapped[int] = mapped_column(ForeignKey("answers.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    answer: Mapped[Answer] = relationship(back_populates="comments")
+    author: Mapped[User] = relationship()  # noqa: F821
+
+
+class Match(db.Model):
+    """A requester and a helper brought together for one request."""
+
+    __tablename__ = "matches"
+    __table_args__ = (
+        UniqueConstraint("answer_id"),
+        Index("ix_matches_helper_created", "helper_id", "created_at"),
+        Index("ix_matches_requester", "requester_id"),
+        Index("ix_matches_request", "request_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("help_requests.id", ondelete="CASCADE"))
+    answer_id: Mapped[int] = mapped_column(ForeignKey("answers.id", ondelete="CASCADE"))
+    requester_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    helper_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(20), default=MatchStatus.ACTIVE.value)
+    cancel_reason: Mapped[str] = mapped_column(Text, default="")
+    cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Set by the job that emails the introductions; its claim against doubles.
+    introduced_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    request: Mapped[HelpRequest] = relationship()
+    requester: Mapped[User] = relationship(foreign_keys=[requester_id])  # noqa: F821
+    helper: Mapped[User] = relationship(foreign_keys=[helper_id])  # noqa: F821
+
+    def participant_ids(self) -> set[int]:
+        return {self.requester_id, self.helper_id}

@@ -1,0 +1,84 @@
+"""Full-text search over help requests, one interface on SQLite and PostgreSQL.
+
+SQLite keeps an FTS5 table (``help_request_fts``, rowid = request id);
+PostgreSQL keeps a GIN-indexed ``tsvector`` per request
+(``help_request_search``). Both are created by migration 0002 and written by
+:func:`index_request` whenever a request's text changes. Neither is an ORM
+model: their column types exist on one database only.
+
+:func:`matching_ids` returns the ids that match as a materialized CTE, so
+the caller joins and filters *after* the match set is chosen. Putting the
+MATCH beside joins and filters in one WHERE lets the planner scan requests
+and test each against the index, which at scale is seconds instead of
+milliseconds.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import CTE, literal_column, select, table, text
+
+from community.db import db
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+MAX_TERMS = 12
+
+
+def _dialect() -> str:
+    return db.session.get_bind().dialect.name
+
+
+def search_terms(query: str | None) -> list[str]:
+    """The words of a member's query; punctuation and operators are dropped."""
+    return _WORD.findall(query or "")[:MAX_TERMS]
+
+
+def index_request(request_id: int, title: str, details: str) -> None:
+    """Write (or rewrite) the search entry of one request, in this transaction."""
+    if _dialect() == "postgresql":
+        db.session.execute(
+            text(
+                "INSERT INTO help_request_search (request_id, document) "
+                "VALUES (:id, setweight(to_tsvector('english', :title), 'A') || "
+                "to_tsvector('english', :details)) "
+                "ON CONFLICT (request_id) DO UPDATE SET document = EXCLUDED.document"
+            ),
+            {"id": request_id, "title": title, "details": details},
+        )
+    else:
+        db.session.execute(
+            text("DELETE FROM help_request_fts WHERE rowid = :id"), {"id": request_id}
+        )
+        db.session.execute(
+            text(
+                "INSERT INTO help_request_fts (rowid, title, details) "
+                "VALUES (:id, :title, :details)"
+            ),
+            {"id": request_id, "title": title, "details": details},
+        )
+
+
+def matching_ids(query: str) -> CTE | None:
+    """A materialized CTE with one column, ``request_id``, of the requests matching
+    every word of ``query``; None when the query has no words."""
+    terms = search_terms(query)
+    if not terms:
+        return None
+    if _dialect() == "postgresql":
+        # plainto_tsquery ANDs the words and never fails on what a member types.
+        statement = (
+            select(literal_column("request_id").label("request_id"))
+            .select_from(table("help_request_search"))
+            .where(text("document @@ plainto_tsquery('english', :q)").bindparams(q=" ".join(terms)))
+        )
+    else:
+        # Each word quoted: FTS5 syntax (AND, NEAR, *, column filters) is never
+        # interpreted from member input. Adjacent strings mean AND.
+        fts_query = " ".join('"' + term.replace('"', '""') + '"' for term in terms)
+        statement = (
+            select(literal_column("rowid").label("request_id"))
+            .select_from(table("help_request_fts"))
+            .where(text("help_request_fts MATCH :q").bindparams(q=fts_query))
+        )
+    return statement.cte("search_hits").prefix_with("MATERIALIZED")
