@@ -68,6 +68,8 @@ def _register_areas(app: Flask) -> None:
     from community.accounts import sessions
     from community.accounts.views import bp as accounts_bp
     from community.admin.views import bp as admin_bp
+    from community.helping.views import bp as helping_bp
+    from community.network.views import bp as network_bp
     from community.notifications.views import bp as notifications_bp
     from community.profiles.views import bp as profiles_bp
     from community.site.templating import register_template_helpers
@@ -77,6 +79,8 @@ def _register_areas(app: Flask) -> None:
     app.register_blueprint(site_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(profiles_bp)
+    app.register_blueprint(helping_bp)
+    app.register_blueprint(network_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(admin_bp)
     register_template_helpers(app)

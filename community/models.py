@@ -10,6 +10,7 @@ from community.helping.models import (
     VolunteerOffer,
 )
 from community.mail.models import OutboxEmail
+from community.network.models import Follow, Welcome
 from community.notifications.models import Notification, NotificationPreference
 from community.profiles.models import Genre, Profile, ProfileLink, Skill
 
@@ -17,6 +18,7 @@ __all__ = [
     "AccountToken",
     "Answer",
     "AnswerComment",
+    "Follow",
     "Genre",
     "HelpRequest",
     "LoginSession",
@@ -30,4 +32,5 @@ __all__ = [
     "Skill",
     "User",
     "VolunteerOffer",
+    "Welcome",
 ]

@@ -13,8 +13,11 @@ from dataclasses import dataclass
 import pytest
 
 from community.db import db
+from community.helping import answers, matches, offers, requests
 from community.mail.unsubscribe import make_unsubscribe_token
+from community.network import follows
 from community.notifications.service import notify
+from tests.helping.conftest import skill_ids
 
 ROLES = ("anonymous", "owner", "other", "unverified", "admin")
 LOGIN = -302  # a redirect to the login page (as opposed to any other 302)
@@ -63,6 +66,48 @@ MATRIX: dict[str, Row] = {
     "profiles.directory": row("GET", "/members", 200, 200),
     "profiles.show": row("GET", "/members/{owner_id}", 200, 200),
     "profiles.edit": row("GET", "/profile/edit", LOGIN, 200),
+    # The request is open (2 places, 1 taken by the match with other); other
+    # has answered it; owner and other are matched. Refusals on buttons flash
+    # and redirect back (302); what is not the member's to see is 404.
+    "helping.board": row("GET", "/requests", LOGIN, 200),
+    "helping.my_requests": row("GET", "/requests/mine", LOGIN, 200),
+    "helping.new_request": row("GET", "/requests/new", LOGIN, 200),
+    "helping.show_request": row("GET", "/requests/{request_id}", LOGIN, 200),
+    "helping.edit_request": row("GET", "/requests/{request_id}/edit", LOGIN, 403, owner=200),
+    "helping.close_request": row("POST", "/requests/{request_id}/close", LOGIN, 302),
+    "helping.reopen_request": row("POST", "/requests/{request_id}/reopen", LOGIN, 302),
+    "helping.complete_request": row("POST", "/requests/{request_id}/complete", LOGIN, 302),
+    # An empty note is refused with 400 once the member may answer at all.
+    "helping.answer_request": row(
+        "POST", "/requests/{request_id}/answer", LOGIN, 400, owner=302, unverified=302
+    ),
+    "helping.invite": row("POST", "/requests/{request_id}/invite/{other_id}", LOGIN, 302),
+    "helping.keep_open": row("GET", "/requests/keep-open/{keep_open}", LOGIN, 200),
+    "helping.comment": row(
+        "POST", "/answers/{answer_id}/comments", LOGIN, 404, owner=400, other=400
+    ),
+    "helping.accept_answer": row("POST", "/answers/{answer_id}/accept", LOGIN, 404, owner=302),
+    "helping.decline_answer": row("POST", "/answers/{answer_id}/decline", LOGIN, 404, owner=302),
+    "helping.withdraw_answer": row("POST", "/answers/{answer_id}/withdraw", LOGIN, 404, other=302),
+    "helping.my_matches": row("GET", "/matches", LOGIN, 200),
+    "helping.show_match": row("GET", "/matches/{match_id}", LOGIN, 404, owner=200, other=200),
+    "helping.cancel_match": row(
+        "POST", "/matches/{match_id}/cancel", LOGIN, 404, owner=400, other=400
+    ),
+    "helping.edit_offer": row("GET", "/offer", LOGIN, 200),
+    # other follows owner, so owner may welcome other and nobody else may.
+    # Follow buttons flash and redirect back, refusals (yourself, twice) too.
+    "network.follow": row("POST", "/members/{owner_id}/follow", LOGIN, 302),
+    "network.unfollow": row("POST", "/members/{owner_id}/unfollow", LOGIN, 302),
+    "network.followers": row("GET", "/members/{owner_id}/followers", LOGIN, 200),
+    "network.following": row("GET", "/members/{owner_id}/following", LOGIN, 200),
+    "network.new_follower": row("GET", "/followers/{other_id}", LOGIN, 200),
+    "network.compose_welcome": row("GET", "/welcome/{other_id}", LOGIN, 404, owner=200),
+    # No JSON body: the owner is told so (400); nobody else learns anything.
+    "network.coach_welcome": row("POST", "/welcome/{other_id}/coach", LOGIN, 404, owner=400),
+    "network.welcomes_received": row("GET", "/welcomes", LOGIN, 200),
+    "network.home_feed": row("GET", "/feed", LOGIN, 200),
+    "network.start": row("GET", "/start", LOGIN, 200),
 }
 NOT_ROUTES = {"static"}
 
@@ -78,15 +123,37 @@ def test_every_route_has_a_row(app):
 @pytest.fixture
 def people(make_user):
     owner = make_user(email="owner@example.com", display_name="Olive Owner")
-    make_user(email="other@example.com", display_name="Otto Other")
+    other = make_user(email="other@example.com", display_name="Otto Other")
     make_user(email="unverified@example.com", display_name="Una Unverified", unverified=True)
     make_user(email="admin@example.com", display_name="Ada Admin", is_admin=True)
     notification = notify(owner, "welcome", {})
+    offers.save_offer(other, offers.OfferInput(skill_ids("beta-reading"), [], 2, "", False))
+    help_request = requests.post_request(
+        owner,
+        requests.RequestInput(
+            title="Beta readers for my novel",
+            details="A 90k-word fantasy; I would love notes on the pacing of the middle.",
+            skill_ids=skill_ids("beta-reading"),
+            genre_id=None,
+            format="written",
+            effort="about 6 hours",
+            deadline=None,
+            helpers_wanted=2,
+        ),
+    )
+    answer = answers.answer_request(other, help_request, "I would love to read it.")
+    match = matches.accept_answer(owner, answer)
+    follows.follow(other, owner)
     db.session.commit()
     return {
         "owner_id": owner.id,
+        "other_id": other.id,
         "notification_id": notification.id,
         "unsubscribe": make_unsubscribe_token(owner.id),
+        "request_id": help_request.id,
+        "answer_id": answer.id,
+        "match_id": match.id,
+        "keep_open": requests.keep_open_token(help_request),
     }
 
 

@@ -84,10 +84,10 @@ def verify_email(token: str):
         return render_template("accounts/link_invalid.html", message=str(error)), 400
     db.session.commit()
     flash(f"Thank you, {user.display_name}: your email address is confirmed.", "success")
+    # Next stop for a newcomer: the walk-through (profile, people, requests).
     if current_user.is_authenticated and current_user.id == user.id:
-        return redirect(url_for("profiles.edit"))
-    # Next stop for a newcomer: telling others about themselves.
-    return redirect(url_for("accounts.login", next=url_for("profiles.edit")))
+        return redirect(url_for("network.start"))
+    return redirect(url_for("accounts.login", next=url_for("network.start")))
 
 
 @bp.post("/verify/resend")

@@ -8,9 +8,11 @@ community.helping.matches) or declines. One answer per volunteer and request.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, selectinload
 
+from community.accounts.models import User
 from community.db import db, utcnow
 from community.helping import blocks
 from community.helping.errors import HelpingError, NotAllowed, NotFound
@@ -25,6 +27,7 @@ from community.helping.models import (
 from community.helping.offers import is_available, offer_of
 from community.helping.requests import require_verified, touch
 from community.notifications.service import notify
+from community.profiles.models import Profile
 
 NOTE_MAX = 1000
 COMMENT_MAX = 2000
@@ -113,7 +116,14 @@ def invite_volunteer(requester, request: HelpRequest, volunteer, note: str = "")
         note=note,
     )
     db.session.add(answer)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # A double click (or the volunteer answering at the same moment) lost
+        # to the unique constraint. The caller rolls back, as for any error.
+        # (No savepoint: on SQLite one opened before any write would commit
+        # on release.)
+        raise HelpingError("This volunteer has already answered or been invited.") from None
     touch(request)
     notify(
         volunteer,
@@ -124,11 +134,57 @@ def invite_volunteer(requester, request: HelpRequest, volunteer, note: str = "")
 
 
 def access_answer(user, answer_id: int) -> Answer:
-    """The answer, if ``user`` is its requester or volunteer; NotFound otherwise."""
+    """The answer, if ``user`` is its requester or volunteer; NotFound otherwise
+    (also for nobody signed in: ``user`` None or Flask-Login's anonymous user)."""
     answer = db.session.get(Answer, answer_id)
-    if answer is None or user.id not in (answer.volunteer_id, answer.request.requester_id):
+    user_id = getattr(user, "id", None)
+    participants = (answer.volunteer_id, answer.request.requester_id) if answer else ()
+    if user_id is None or user_id not in participants:
         raise NotFound()
     return answer
+
+
+def answers_on(request: HelpRequest, volunteer_id: int | None = None) -> list[Answer]:
+    """The answers of a request (only ``volunteer_id``'s when given), oldest first,
+    with each volunteer's profile and the comment threads loaded: a fixed
+    number of queries, however many answers there are."""
+    statement = (
+        select(Answer)
+        .where(Answer.request_id == request.id)
+        .order_by(Answer.created_at, Answer.id)
+        .options(
+            joinedload(Answer.volunteer).joinedload(User.profile).selectinload(Profile.genres),
+            selectinload(Answer.comments).joinedload(AnswerComment.author),
+        )
+    )
+    if volunteer_id is not None:
+        statement = statement.where(Answer.volunteer_id == volunteer_id)
+    return list(db.session.scalars(statement).unique())
+
+
+def pending_counts(request_ids) -> dict[int, int]:
+    """How many answers wait for a reply on each of the requests (one query)."""
+    ids = list(request_ids)
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(Answer.request_id, func.count(Answer.id))
+        .where(Answer.request_id.in_(ids), Answer.status == AnswerStatus.PENDING)
+        .group_by(Answer.request_id)
+    )
+    return dict(rows.all())
+
+
+def pending_answers_of(volunteer_id: int) -> list[Answer]:
+    """The member's offers and invitations still waiting for an answer, newest first."""
+    return list(
+        db.session.scalars(
+            select(Answer)
+            .where(Answer.volunteer_id == volunteer_id, Answer.status == AnswerStatus.PENDING)
+            .order_by(Answer.created_at.desc(), Answer.id.desc())
+            .options(joinedload(Answer.request).joinedload(HelpRequest.requester))
+        ).unique()
+    )
 
 
 def comment_on_answer(user, answer: Answer, body: str) -> AnswerComment:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from sqlalchemy import case, select, update
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import joinedload
 
 from community import jobs
 from community.db import db, utcnow
@@ -36,7 +37,7 @@ from community.helping.models import (
     RequestStatus,
 )
 from community.helping.offers import release_capacity, take_capacity
-from community.helping.requests import _update_fill_status, require_verified, touch
+from community.helping.requests import require_verified, touch
 from community.notifications.service import notify
 
 REASON_MAX = 500
@@ -64,6 +65,25 @@ def _take_place(request_id: int) -> bool:
         .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1
+
+
+def _free_place(request: HelpRequest) -> None:
+    """Give back one helper place, whatever state the request is in (a closed or
+    expired request may be reopened later), counted by the database rather than
+    from what this session read: another match may have been made since."""
+    db.session.execute(
+        update(HelpRequest)
+        .where(HelpRequest.id == request.id, HelpRequest.places_taken > 0)
+        .values(
+            places_taken=HelpRequest.places_taken - 1,
+            status=case(
+                (HelpRequest.status == RequestStatus.MATCHED, RequestStatus.OPEN.value),
+                else_=HelpRequest.status,
+            ),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(request)
 
 
 def _make_match(answer: Answer) -> Match:
@@ -123,7 +143,8 @@ def accept_invitation(volunteer, answer: Answer) -> Match:
 def access_match(user, match_id: int) -> Match:
     """The match, if ``user`` takes part in it; NotFound (as for a missing one) otherwise."""
     match = db.session.get(Match, match_id)
-    if match is None or user is None or user.id not in match.participant_ids():
+    user_id = getattr(user, "id", None)  # None, or Flask-Login's anonymous user: no id
+    if match is None or user_id is None or user_id not in match.participant_ids():
         raise NotFound()
     return match
 
@@ -143,9 +164,8 @@ def cancel_match(user, match: Match, reason: str) -> None:
     match.status, match.ended_at = MatchStatus.CANCELLED.value, now
     match.cancel_reason, match.cancelled_by_id = reason, user.id
     request = match.request
+    _free_place(request)
     if request.status in (RequestStatus.OPEN, RequestStatus.MATCHED):
-        request.places_taken = max(request.places_taken - 1, 0)
-        _update_fill_status(request)
         touch(request)
     release_capacity(match.helper_id, match.created_at.strftime("%Y-%m"))
     other = match.helper if user.id == match.requester_id else match.requester
@@ -163,12 +183,29 @@ def cancel_match(user, match: Match, reason: str) -> None:
 
 
 def matches_of(user_id: int) -> list[Match]:
-    """The member's matches, active first, newest first."""
+    """The member's matches, active first, newest first, with the request and
+    both members loaded (one query)."""
     return list(
         db.session.scalars(
             select(Match)
             .where((Match.requester_id == user_id) | (Match.helper_id == user_id))
             .order_by((Match.status == MatchStatus.ACTIVE).desc(), Match.created_at.desc())
+            .options(
+                joinedload(Match.request), joinedload(Match.requester), joinedload(Match.helper)
+            )
+        )
+    )
+
+
+def matches_on_request(user, request: HelpRequest) -> list[Match]:
+    """The matches of ``request`` that ``user`` takes part in (all of them for the
+    requester), oldest first."""
+    statement = select(Match).where(Match.request_id == request.id)
+    if user.id != request.requester_id:
+        statement = statement.where(Match.helper_id == user.id)
+    return list(
+        db.session.scalars(
+            statement.order_by(Match.created_at, Match.id).options(joinedload(Match.helper))
         )
     )
 

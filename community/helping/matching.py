@@ -100,8 +100,13 @@ _WORD = re.compile(r"[a-zà-ÿ]{3,}")
 
 
 def _stem(word: str) -> str:
-    for suffix in ("ings", "ing", "ers", "ies", "ed", "es", "er", "s"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+    """A crude English stemmer: enough that "reading"/"reads"/"reader" meet."""
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith(("sses", "xes", "zes", "ches", "shes")):
+        return word[:-2]
+    for suffix in ("ings", "ing", "ers", "ed", "er", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("ss"):
             return word[: -len(suffix)]
     return word
 

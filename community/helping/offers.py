@@ -10,6 +10,7 @@ month turns (``available`` is False on their skill rows).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import case, select, update
 
@@ -24,6 +25,12 @@ CAPACITY_MAX = 20
 
 def current_month() -> str:
     return utcnow().strftime("%Y-%m")
+
+
+def capacity_resets_on() -> date:
+    """The day this month's capacity starts again (the first of next month, UTC)."""
+    today = utcnow().date()
+    return date(today.year + today.month // 12, today.month % 12 + 1, 1)
 
 
 def capacity_left(offer: VolunteerOffer, month: str | None = None) -> int:
@@ -180,8 +187,13 @@ def roll_over_month() -> int:
         update(OfferSkill)
         .where(
             OfferSkill.available.is_(False),
+            # Only offers with room: one that has used this month's capacity
+            # already (the job runs hourly) stays paused.
             OfferSkill.user_id.in_(
-                select(VolunteerOffer.user_id).where(VolunteerOffer.on_break.is_(False))
+                select(VolunteerOffer.user_id).where(
+                    VolunteerOffer.on_break.is_(False),
+                    VolunteerOffer.capacity_used < VolunteerOffer.monthly_capacity,
+                )
             ),
         )
         .values(available=True)

@@ -18,7 +18,7 @@ from datetime import date, timedelta
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import exists, select
+from sqlalchemy import exists, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from community.db import db, utcnow
@@ -137,11 +137,16 @@ def post_request(user, data: RequestInput) -> HelpRequest:
     return request
 
 
-def edit_request(user, request: HelpRequest, data: RequestInput) -> HelpRequest:
-    """Change a request. Only its requester, and not once it has ended."""
+def check_editable(user, request: HelpRequest) -> None:
+    """Raise NotAllowed unless ``user`` may edit ``request`` now (the edit page asks first)."""
     _require_owner(user, request)
     if request.status in (RequestStatus.COMPLETED, RequestStatus.CLOSED, RequestStatus.EXPIRED):
         raise NotAllowed("This request has ended; reopen it to change it.")
+
+
+def edit_request(user, request: HelpRequest, data: RequestInput) -> HelpRequest:
+    """Change a request. Only its requester, and not once it has ended."""
+    check_editable(user, request)
     data = _clean(data, places_taken=request.places_taken)
     request.title, request.details = data.title, data.details
     request.genre_id, request.format, request.effort = data.genre_id, data.format, data.effort
@@ -180,6 +185,7 @@ def close_request(user, request: HelpRequest) -> None:
         raise NotAllowed("This request has already ended.")
     request.status = RequestStatus.CLOSED.value
     request.ended_at = utcnow()
+    search.unindex_request(request.id)
 
 
 def reopen_request(user, request: HelpRequest) -> None:
@@ -192,6 +198,7 @@ def reopen_request(user, request: HelpRequest) -> None:
     request.ended_at = None
     _update_fill_status(request)
     touch(request)
+    search.index_request(request.id, request.title, request.details)
 
 
 def complete_request(user, request: HelpRequest) -> None:
@@ -208,6 +215,7 @@ def complete_request(user, request: HelpRequest) -> None:
     for match in active:
         match.status, match.ended_at = MatchStatus.COMPLETED.value, now
     request.status, request.ended_at = RequestStatus.COMPLETED.value, now
+    search.unindex_request(request.id)
 
 
 # --- access -----------------------------------------------------------------
@@ -250,6 +258,18 @@ def access_request(user, request_id: int) -> HelpRequest:
     raise NotFound()
 
 
+def requests_of(user_id: int) -> list[HelpRequest]:
+    """Every request the member has posted, newest first, for their own list."""
+    return list(
+        db.session.scalars(
+            select(HelpRequest)
+            .where(HelpRequest.requester_id == user_id)
+            .order_by(HelpRequest.created_at.desc(), HelpRequest.id.desc())
+            .options(joinedload(HelpRequest.genre), selectinload(HelpRequest.skills))
+        ).unique()
+    )
+
+
 # --- expiry -----------------------------------------------------------------
 
 
@@ -261,12 +281,8 @@ def keep_open_token(request: HelpRequest) -> str:
     return _keep_open_serializer().dumps(request.id)
 
 
-def keep_open(token: str) -> HelpRequest:
-    """The one-click "keep it open" from the reminder email. Idempotent.
-
-    Restarts the expiry clock of an open request, and reopens one that has
-    expired meanwhile. Raises NotFound for a bad token.
-    """
+def read_keep_open_token(token: str) -> HelpRequest:
+    """The request a "keep it open" link names, changing nothing; NotFound for a bad token."""
     try:
         request_id = _keep_open_serializer().loads(token)
     except BadSignature:
@@ -274,9 +290,20 @@ def keep_open(token: str) -> HelpRequest:
     request = db.session.get(HelpRequest, request_id) if isinstance(request_id, int) else None
     if request is None:
         raise NotFound("This link is not valid.")
+    return request
+
+
+def keep_open(token: str) -> HelpRequest:
+    """The one-click "keep it open" from the reminder email. Idempotent.
+
+    Restarts the expiry clock of an open request, and reopens one that has
+    expired meanwhile. Raises NotFound for a bad token.
+    """
+    request = read_keep_open_token(token)
     if request.status == RequestStatus.EXPIRED:
         request.status, request.ended_at = RequestStatus.OPEN.value, None
         _update_fill_status(request)
+        search.index_request(request.id, request.title, request.details)
     if request.status in (RequestStatus.OPEN, RequestStatus.MATCHED):
         touch(request)
     return request
@@ -324,16 +351,34 @@ def expire_requests() -> int:
     """Close open requests with no activity for REQUEST_EXPIRY_DAYS. A periodic job."""
     now = utcnow()
     expiry = timedelta(days=current_app.config["REQUEST_EXPIRY_DAYS"])
+    still_stale = (
+        HelpRequest.status == RequestStatus.OPEN,
+        HelpRequest.last_activity_at <= now - expiry,
+    )
     stale = db.session.scalars(
         select(HelpRequest)
-        .where(
-            HelpRequest.status == RequestStatus.OPEN, HelpRequest.last_activity_at <= now - expiry
-        )
+        .where(*still_stale)
         .options(joinedload(HelpRequest.requester))
         .limit(1000)
     ).all()
+    # One conditional UPDATE, not a write of what was read: a request matched,
+    # answered or kept open since the SELECT (or while this waited for its row
+    # lock) no longer qualifies, and is left alone.
+    expired_ids = set()
+    if stale:
+        expired_ids = set(
+            db.session.scalars(
+                update(HelpRequest)
+                .where(HelpRequest.id.in_([request.id for request in stale]), *still_stale)
+                .values(status=RequestStatus.EXPIRED.value, ended_at=now)
+                .returning(HelpRequest.id)
+                .execution_options(synchronize_session="fetch")
+            )
+        )
     for request in stale:
-        request.status, request.ended_at = RequestStatus.EXPIRED.value, now
+        if request.id not in expired_ids:
+            continue
+        search.unindex_request(request.id)
         notify(
             request.requester,
             "request_expired",
@@ -344,7 +389,7 @@ def expire_requests() -> int:
             },
         )
     db.session.commit()
-    return len(stale)
+    return len(expired_ids)
 
 
 # --- the board --------------------------------------------------------------

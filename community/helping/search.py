@@ -3,7 +3,10 @@
 SQLite keeps an FTS5 table (``help_request_fts``, rowid = request id);
 PostgreSQL keeps a GIN-indexed ``tsvector`` per request
 (``help_request_search``). Both are created by migration 0002 and written by
-:func:`index_request` whenever a request's text changes. Neither is an ORM
+:func:`index_request` whenever a request's text changes. Only requests that
+can be on the board (open or matched) are in the index: the lifecycle
+functions in community.helping.requests call :func:`unindex_request` when a
+request ends and :func:`index_request` when it opens again. Neither is an ORM
 model: their column types exist on one database only.
 
 :func:`matching_ids` returns the ids that match as a materialized CTE, so
@@ -56,6 +59,23 @@ def index_request(request_id: int, title: str, details: str) -> None:
                 "VALUES (:id, :title, :details)"
             ),
             {"id": request_id, "title": title, "details": details},
+        )
+
+
+def unindex_request(request_id: int) -> None:
+    """Drop a request from the index: it has ended and can never be on the board.
+
+    Keeping only live requests indexed keeps a common word's match set small
+    (bench/: on 200k requests, 4% live, a common word went from 3.6x to 1.5x
+    the plain board on SQLite, 5.0x to 1.6x on PostgreSQL).
+    """
+    if _dialect() == "postgresql":
+        db.session.execute(
+            text("DELETE FROM help_request_search WHERE request_id = :id"), {"id": request_id}
+        )
+    else:
+        db.session.execute(
+            text("DELETE FROM help_request_fts WHERE rowid = :id"), {"id": request_id}
         )
 
 

@@ -1,34 +1,535 @@
-"""Routes of the helping area (placeholder signatures; the real views replace these)."""
+"""Routes of the helping area: the board, requests, answers, matches, the offer.
 
-from flask import Blueprint, abort
+Thin adapters over the domain modules (community.helping.*): a view parses
+its form, calls one domain function, commits once, then flashes and
+redirects. Domain errors become:
+
+- a HelpingError naming a field of the form: that field's error, and the
+  page rendered again with status 400 and the member's text kept;
+- NotFound: 404 (missing and not-yours look the same);
+- any other refusal on a button (NotAllowed, and the races of making a
+  match: NoPlaceLeft, AtCapacity, TryAgain): the transaction rolled back,
+  the message flashed, and back to the page the button was on. A form page
+  the member may not use (editing another's request) answers 403.
+
+Every route needs a login, "keep it open" included: its link comes from an
+email to the requester, who logs in once (the login page brings them back);
+the token alone names the request, and the page asks before it changes
+anything (GET shows a button, POST keeps the request open).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from community.accounts.forms import ConfirmForm
+from community.accounts.models import User
+from community.db import db, utcnow
+from community.helping import answers, matches, matching, offers, requests, search
+from community.helping.errors import HelpingError, NotAllowed, NotFound
+from community.helping.forms import (
+    AnswerForm,
+    BoardForm,
+    CancelForm,
+    CommentForm,
+    DeclineForm,
+    OfferForm,
+    RequestForm,
+)
+from community.helping.introductions import suggested_first_message
+from community.helping.models import (
+    AnswerKind,
+    AnswerStatus,
+    HelpRequest,
+    Match,
+    MatchStatus,
+    RequestStatus,
+)
+from community.profiles.service import ID_MAX
+from community.site.errors import render_error
 
 bp = Blueprint("helping", __name__)
 
-
-def _todo(*args, **kwargs):
-    abort(404)
+PAGE_MAX = 10_000  # keeps OFFSET well inside every database's integer range
 
 
-ROUTES = [
-    ("/requests", "board", ["GET"]),
-    ("/requests/mine", "my_requests", ["GET"]),
-    ("/requests/new", "new_request", ["GET", "POST"]),
-    ("/requests/<int:request_id>", "show_request", ["GET"]),
-    ("/requests/<int:request_id>/edit", "edit_request", ["GET", "POST"]),
-    ("/requests/<int:request_id>/close", "close_request", ["POST"]),
-    ("/requests/<int:request_id>/reopen", "reopen_request", ["POST"]),
-    ("/requests/<int:request_id>/complete", "complete_request", ["POST"]),
-    ("/requests/<int:request_id>/answer", "answer_request", ["POST"]),
-    ("/requests/<int:request_id>/invite/<int:user_id>", "invite", ["POST"]),
-    ("/requests/keep-open/<token>", "keep_open", ["GET", "POST"]),
-    ("/answers/<int:answer_id>/comments", "comment", ["POST"]),
-    ("/answers/<int:answer_id>/accept", "accept_answer", ["POST"]),
-    ("/answers/<int:answer_id>/decline", "decline_answer", ["POST"]),
-    ("/answers/<int:answer_id>/withdraw", "withdraw_answer", ["POST"]),
-    ("/matches", "my_matches", ["GET"]),
-    ("/matches/<int:match_id>", "show_match", ["GET"]),
-    ("/matches/<int:match_id>/cancel", "cancel_match", ["POST"]),
-    ("/offer", "edit_offer", ["GET", "POST"]),
-]
-for rule, endpoint, methods in ROUTES:
-    bp.add_url_rule(rule, endpoint, _todo, methods=methods)
+@bp.url_value_preprocessor
+def _refuse_impossible_ids(endpoint, values) -> None:
+    # Werkzeug's int converter takes any number of digits; SQLite raises on
+    # integers wider than 64 bits. No row has such an id: 404.
+    for value in (values or {}).values():
+        if isinstance(value, int) and not 0 < value <= ID_MAX:
+            abort(404)
+
+
+@bp.app_template_filter("ago")
+def ago(moment: datetime | None) -> str:
+    """How long ago, in words: "just now", "3 hours ago", "2 days ago"."""
+    if moment is None:
+        return ""
+    seconds = max((utcnow() - moment).total_seconds(), 0)
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            count = int(seconds // size)
+            if unit == "day" and count > 60:
+                return f"on {moment:%-d %B %Y}"
+            return f"{count} {unit}{'s' if count != 1 else ''} ago"
+    return "just now"
+
+
+# --- helpers ----------------------------------------------------------------
+
+
+def _do(call, *args):
+    """Run one domain call and commit; on a HelpingError roll back and return it.
+
+    Returns ``(result, None)`` or ``(None, error)``. NotFound aborts with 404.
+    """
+    try:
+        result = call(*args)
+    except NotFound:
+        db.session.rollback()
+        abort(404)
+    except HelpingError as error:
+        db.session.rollback()
+        return None, error
+    db.session.commit()
+    return result, None
+
+
+def _field_error(form, error: HelpingError) -> bool:
+    """Put the error on the form field it names; False when it names none."""
+    field = form._fields.get(error.field) if error.field else None
+    if field is None:
+        return False
+    field.errors = [*field.errors, str(error)]
+    return True
+
+
+def _access_request(request_id: int) -> HelpRequest:
+    try:
+        return requests.access_request(current_user, request_id)
+    except NotFound:
+        abort(404)
+
+
+def _access_answer(answer_id: int):
+    try:
+        return answers.access_answer(current_user, answer_id)
+    except NotFound:
+        abort(404)
+
+
+def _access_match(match_id: int) -> Match:
+    try:
+        return matches.access_match(current_user, match_id)
+    except NotFound:
+        abort(404)
+
+
+def _to_request(request_id: int):
+    return redirect(url_for("helping.show_request", request_id=request_id))
+
+
+def _page_number() -> int:
+    return min(request.args.get("page", type=int) or 1, PAGE_MAX)
+
+
+# --- the board --------------------------------------------------------------
+
+
+@bp.get("/requests")
+@login_required
+def board():
+    """Open requests, newest first, or "best for me" with the reasons."""
+    form = BoardForm(formdata=request.args)
+    filters = form.to_filters()
+    reasons: dict[int, list[str]] = {}
+    page = None
+    if form.order.data == "best":
+        suggestions = _narrow(matching.suggest_requests(current_user), filters)
+        items = [suggestion.request for suggestion in suggestions]
+        reasons = {suggestion.request.id: suggestion.reasons for suggestion in suggestions}
+    else:
+        page = requests.board_page(filters, _page_number())
+        items = page.items
+    return render_template(
+        "helping/board.html",
+        form=form,
+        items=items,
+        page=page,
+        reasons=reasons,
+        best=form.order.data == "best",
+        profiles=requests.requester_profiles(items),
+        args=form.args(),
+        filter_args={k: v for k, v in form.args().items() if k != "order"},
+    )
+
+
+def _narrow(suggestions: list[matching.Suggestion], filters: requests.BoardFilters):
+    """The suggestions that also pass the board's filters (a short list, in memory)."""
+    terms = [term.casefold() for term in search.search_terms(filters.q)]
+
+    def keep(item: HelpRequest) -> bool:
+        text = f"{item.title} {item.details}".casefold()
+        return (
+            (not filters.skill or any(skill.slug == filters.skill for skill in item.skills))
+            and (not filters.genre or (item.genre is not None and item.genre.slug == filters.genre))
+            and (not filters.format or item.format == filters.format)
+            and all(term in text for term in terms)
+        )
+
+    return [suggestion for suggestion in suggestions if keep(suggestion.request)]
+
+
+@bp.get("/requests/mine")
+@login_required
+def my_requests():
+    """The member's own requests (every state), what waits on them, and their matches."""
+    mine = requests.requests_of(current_user.id)
+    return render_template(
+        "helping/mine.html",
+        mine=mine,
+        waiting=answers.pending_counts(item.id for item in mine),
+        pending=answers.pending_answers_of(current_user.id),
+        active_matches=[
+            match
+            for match in matches.matches_of(current_user.id)
+            if match.status == MatchStatus.ACTIVE
+        ],
+    )
+
+
+# --- posting and editing ----------------------------------------------------
+
+
+def _request_form_page(form, help_request=None, general_error=None, status=200):
+    today = utcnow().date().isoformat()
+    form.deadline.render_kw = {**(form.deadline.render_kw or {}), "min": today}
+    return render_template(
+        "helping/request_form.html",
+        form=form,
+        help_request=help_request,
+        general_error=general_error,
+    ), status
+
+
+@bp.route("/requests/new", methods=["GET", "POST"])
+@login_required
+def new_request():
+    form = RequestForm()
+    if request.method == "GET":
+        return _request_form_page(form)
+    general_error, status = None, 400
+    if form.validate_on_submit():
+        posted, error = _do(requests.post_request, current_user, form.to_input())
+        if error is None:
+            flash("Your request is posted. We will tell you when someone offers help.", "success")
+            return _to_request(posted.id)
+        if not _field_error(form, error):
+            general_error = str(error)
+            status = 403 if isinstance(error, NotAllowed) else 400
+    return _request_form_page(form, general_error=general_error, status=status)
+
+
+@bp.route("/requests/<int:request_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_request(request_id: int):
+    """Only the requester edits, and not once the request has ended (403 otherwise)."""
+    help_request = _access_request(request_id)
+    try:
+        requests.check_editable(current_user, help_request)
+    except NotAllowed as error:
+        return render_error(403, str(error))
+    if request.method == "GET":
+        return _request_form_page(RequestForm.for_request(help_request), help_request)
+    form = RequestForm()
+    general_error = None
+    if form.validate_on_submit():
+        _, error = _do(requests.edit_request, current_user, help_request, form.to_input())
+        if error is None:
+            flash("Your request is updated.", "success")
+            return _to_request(request_id)
+        if not _field_error(form, error):
+            general_error = str(error)
+    return _request_form_page(form, help_request, general_error, 400)
+
+
+# --- the request page -------------------------------------------------------
+
+
+def _request_page(help_request: HelpRequest, status: int = 200, **forms):
+    """The request page; ``forms`` are forms refused just now, kept with their errors:
+    ``answer_form``, ``comment_form`` / ``decline_form`` (with ``form_answer_id``)."""
+    is_owner = help_request.requester_id == current_user.id
+    shown = answers.answers_on(help_request, None if is_owner else current_user.id)
+    my_answer = None if is_owner or not shown else shown[0]
+    failed_id = forms.get("form_answer_id")
+    comment_forms, decline_forms = {}, {}
+    for answer in shown:
+        comment = forms.get("comment_form") if answer.id == failed_id else None
+        decline = forms.get("decline_form") if answer.id == failed_id else None
+        comment_forms[answer.id] = comment or CommentForm(formdata=None)
+        decline_forms[answer.id] = decline or DeclineForm(formdata=None)
+        # One page holds a form per answer: ids must stay unique for the labels.
+        comment_forms[answer.id].body.id = f"comment-{answer.id}"
+        decline_forms[answer.id].reason.id = f"decline-{answer.id}"
+    answer_form = forms.get("answer_form") or AnswerForm(formdata=None)
+    on_request = matches.matches_on_request(current_user, help_request)
+    return render_template(
+        "helping/request.html",
+        help_request=help_request,
+        requester=help_request.requester,
+        requester_profile=help_request.requester.profile,
+        is_owner=is_owner,
+        answers=shown,
+        my_answer=my_answer,
+        can_answer=(
+            not is_owner
+            and help_request.is_open
+            and (my_answer is None or my_answer.status == AnswerStatus.WITHDRAWN)
+        ),
+        answer_form=answer_form,
+        comment_forms=comment_forms,
+        decline_forms=decline_forms,
+        match_for_answer={match.answer_id: match for match in on_request},
+        matches_here=on_request,
+        suggestions=matching.suggest_volunteers(help_request) if is_owner else [],
+        button_form=ConfirmForm(),
+    ), status
+
+
+@bp.get("/requests/<int:request_id>")
+@login_required
+def show_request(request_id: int):
+    return _request_page(_access_request(request_id))
+
+
+@bp.post("/requests/<int:request_id>/close")
+@login_required
+def close_request(request_id: int):
+    help_request = _access_request(request_id)
+    _, error = _do(requests.close_request, current_user, help_request)
+    flash(str(error) if error else "Your request is closed.", "error" if error else "success")
+    return _to_request(request_id)
+
+
+@bp.post("/requests/<int:request_id>/reopen")
+@login_required
+def reopen_request(request_id: int):
+    help_request = _access_request(request_id)
+    _, error = _do(requests.reopen_request, current_user, help_request)
+    flash(str(error) if error else "Your request is open again.", "error" if error else "success")
+    return _to_request(request_id)
+
+
+@bp.post("/requests/<int:request_id>/complete")
+@login_required
+def complete_request(request_id: int):
+    help_request = _access_request(request_id)
+    _, error = _do(requests.complete_request, current_user, help_request)
+    if error:
+        flash(str(error), "error")
+    else:
+        flash("Wonderful! Your request is marked as done. Thank you for asking.", "success")
+    return _to_request(request_id)
+
+
+@bp.post("/requests/<int:request_id>/answer")
+@login_required
+def answer_request(request_id: int):
+    """ "I can help": a note to the requester."""
+    help_request = _access_request(request_id)
+    form = AnswerForm()
+    if form.validate_on_submit():
+        _, error = _do(answers.answer_request, current_user, help_request, form.note.data)
+        if error is None:
+            flash("Thank you for offering! We have told them; you will hear back here.", "success")
+            return _to_request(request_id)
+        if not _field_error(form, error):
+            flash(str(error), "error")
+            return _to_request(request_id)
+    return _request_page(help_request, 400, answer_form=form)
+
+
+@bp.post("/requests/<int:request_id>/invite/<int:user_id>")
+@login_required
+def invite(request_id: int, user_id: int):
+    help_request = _access_request(request_id)
+    volunteer = db.session.get(User, user_id)
+    if volunteer is None:
+        abort(404)
+    _, error = _do(answers.invite_volunteer, current_user, help_request, volunteer)
+    if error:
+        flash(str(error), "error")
+    else:
+        flash(f"We have invited {volunteer.display_name} to help.", "success")
+    return _to_request(request_id)
+
+
+@bp.route("/requests/keep-open/<token>", methods=["GET", "POST"])
+@login_required
+def keep_open(token: str):
+    """The reminder email's "keep it open" link: GET asks, POST does it."""
+    try:
+        target = requests.read_keep_open_token(token)
+    except NotFound as error:
+        return render_error(404, str(error))
+    if request.method == "GET" or not ConfirmForm().validate_on_submit():
+        return render_template("helping/keep_open.html", help_request=target, form=ConfirmForm())
+    kept, _ = _do(requests.keep_open, token)
+    if kept is None or kept.status not in (RequestStatus.OPEN, RequestStatus.MATCHED):
+        flash("This request has ended, so there is nothing to keep open.", "info")
+        return redirect(url_for("helping.my_requests"))
+    days = current_app.config["REQUEST_EXPIRY_DAYS"]
+    flash(f"“{kept.title}” stays open for another {days} days.", "success")
+    return _to_request(kept.id)
+
+
+# --- answers ----------------------------------------------------------------
+
+
+@bp.post("/answers/<int:answer_id>/comments")
+@login_required
+def comment(answer_id: int):
+    """A question or reply on an answer, between the requester and the volunteer."""
+    answer = _access_answer(answer_id)
+    request_id = answer.request_id
+    form = CommentForm()
+    if form.validate_on_submit():
+        _, error = _do(answers.comment_on_answer, current_user, answer, form.body.data)
+        if error is None:
+            flash("Your message is sent.", "success")
+            return _to_request(request_id)
+        if not _field_error(form, error):
+            flash(str(error), "error")
+            return _to_request(request_id)
+    return _request_page(answer.request, 400, comment_form=form, form_answer_id=answer.id)
+
+
+@bp.post("/answers/<int:answer_id>/accept")
+@login_required
+def accept_answer(answer_id: int):
+    """The requester accepts an offer, or the invited volunteer accepts: a match."""
+    answer = _access_answer(answer_id)
+    request_id = answer.request_id
+    accept = matches.accept_answer if answer.kind == AnswerKind.OFFER else matches.accept_invitation
+    match, error = _do(accept, current_user, answer)
+    if error:
+        flash(str(error), "error")
+        return _to_request(request_id)
+    flash("You are matched! We are introducing you to each other by email.", "success")
+    return redirect(url_for("helping.show_match", match_id=match.id))
+
+
+@bp.post("/answers/<int:answer_id>/decline")
+@login_required
+def decline_answer(answer_id: int):
+    """The requester kindly declines an offer, or the invited volunteer an invitation."""
+    answer = _access_answer(answer_id)
+    request_id = answer.request_id
+    form = DeclineForm()
+    if form.validate_on_submit():
+        if answer.kind == AnswerKind.OFFER:
+            decline = answers.decline_answer
+        else:
+            decline = answers.decline_invitation
+        _, error = _do(decline, current_user, answer, form.reason.data)
+        if error is None:
+            flash("Declined, kindly. We have let them know.", "success")
+            return _to_request(request_id)
+        if not _field_error(form, error):
+            flash(str(error), "error")
+            return _to_request(request_id)
+    return _request_page(answer.request, 400, decline_form=form, form_answer_id=answer.id)
+
+
+@bp.post("/answers/<int:answer_id>/withdraw")
+@login_required
+def withdraw_answer(answer_id: int):
+    answer = _access_answer(answer_id)
+    request_id = answer.request_id
+    _, error = _do(answers.withdraw_answer, current_user, answer)
+    flash(str(error) if error else "Your offer is withdrawn.", "error" if error else "success")
+    return _to_request(request_id)
+
+
+# --- matches ----------------------------------------------------------------
+
+
+@bp.get("/matches")
+@login_required
+def my_matches():
+    return render_template("helping/matches.html", matches=matches.matches_of(current_user.id))
+
+
+def _match_page(match: Match, cancel_form=None, status: int = 200):
+    i_am_helper = match.helper_id == current_user.id
+    me, other = (match.helper, match.requester) if i_am_helper else (match.requester, match.helper)
+    return render_template(
+        "helping/match.html",
+        match=match,
+        help_request=match.request,
+        other=other,
+        i_am_helper=i_am_helper,
+        cancelled_by=(
+            None
+            if match.cancelled_by_id is None
+            else (me if match.cancelled_by_id == me.id else other)
+        ),
+        first_message=suggested_first_message(me, other, match.request, i_am_helper=i_am_helper),
+        cancel_form=cancel_form or CancelForm(formdata=None),
+    ), status
+
+
+@bp.get("/matches/<int:match_id>")
+@login_required
+def show_match(match_id: int):
+    """Only the two members of the match; anyone else (admins too) gets 404."""
+    return _match_page(_access_match(match_id))
+
+
+@bp.post("/matches/<int:match_id>/cancel")
+@login_required
+def cancel_match(match_id: int):
+    match = _access_match(match_id)
+    form = CancelForm()
+    if form.validate_on_submit():
+        _, error = _do(matches.cancel_match, current_user, match, form.reason.data)
+        if error is None:
+            flash("The match is cancelled and the place is free again.", "success")
+            return redirect(url_for("helping.show_match", match_id=match_id))
+        if not _field_error(form, error):
+            flash(str(error), "error")
+            return redirect(url_for("helping.show_match", match_id=match_id))
+    return _match_page(match, form, 400)
+
+
+# --- the volunteer's offer --------------------------------------------------
+
+
+@bp.route("/offer", methods=["GET", "POST"])
+@login_required
+def edit_offer():
+    offer = offers.offer_of(current_user.id)
+    form = OfferForm() if request.method == "POST" else OfferForm.for_offer(offer)
+    if request.method == "POST" and form.validate_on_submit():
+        _, error = _do(offers.save_offer, current_user, form.to_input())
+        if error is None:
+            flash("Your offer is saved. Thank you for helping!", "success")
+            return redirect(url_for("helping.edit_offer"))
+        if not _field_error(form, error):
+            flash(str(error), "error")
+        offer = offers.offer_of(current_user.id)
+    left = offers.capacity_left(offer) if offer else None
+    return render_template(
+        "helping/offer.html",
+        form=form,
+        offer=offer,
+        capacity_left=left,
+        paused=offer is not None and not offer.on_break and left == 0,
+        resets_on=offers.capacity_resets_on(),
+    ), 400 if request.method == "POST" else 200

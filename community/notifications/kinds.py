@@ -49,6 +49,19 @@ KINDS: dict[str, NotificationKind] = {
             default_delivery=DAILY,
         ),
         NotificationKind(
+            "new_follower",
+            "Someone follows you",
+            "{name} started following you. Follow back, and welcome them personally?",
+            "network.new_follower",
+            link_args=("user_id",),
+        ),
+        NotificationKind(
+            "welcome_received",
+            "Personal welcomes from other members",
+            "{name} wrote to you: “{excerpt}”",
+            "network.welcomes_received",
+        ),
+        NotificationKind(
             "answer_received",
             "Someone offers to help with your request",
             "{name} offered to help with “{title}”.",

@@ -10,7 +10,10 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from community.accounts.forms import ConfirmForm
 from community.db import db
+from community.helping import offers
+from community.network import follows
 from community.profiles import service
 from community.profiles.forms import DirectoryForm, ProfileForm
 
@@ -45,6 +48,12 @@ def show(user_id: int):
         links=service.visible_links(member.profile),
         local_time=service.local_time(member.profile.timezone),
         is_owner=current_user.is_authenticated and current_user.id == member.id,
+        offer=offers.offer_of(member.id),
+        relation=follows.relation(
+            current_user.id if current_user.is_authenticated else None, member.id
+        ),
+        follow_counts=follows.counts(member.id),
+        follow_form=ConfirmForm(),
     )
 
 

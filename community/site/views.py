@@ -15,7 +15,7 @@ bp = Blueprint("site", __name__)
 @bp.get("/")
 def home():
     if current_user.is_authenticated:
-        return redirect(url_for("profiles.directory"))
+        return redirect(url_for("network.home_feed"))
     return render_template("site/home.html")
 
 

@@ -61,13 +61,13 @@ def test_verification_link_works_once(client, signup, mailbox):
     assert b"Traceback" not in second.data
 
 
-def test_verification_while_logged_in_leads_to_the_profile_editor(client, signup, mailbox):
+def test_verification_while_logged_in_leads_to_the_walk_through(client, signup, mailbox):
     signup()
     login(client, "new.author@example.com")
     path = link_to(mailbox, mailbox.messages()[0], "/verify/")
     response = client.get(path)
     assert response.status_code == 302
-    assert response.headers["Location"] == "/profile/edit"
+    assert response.headers["Location"] == "/start"
     assert one(User).is_verified
 
 

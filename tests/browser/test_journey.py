@@ -37,6 +37,8 @@ def test_join_confirm_edit_profile_and_be_found(page, live_server):
     page.get_by_label("Email").fill(EMAIL)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Welcome, Ann!")).to_be_visible()
+    page.get_by_role("link", name="Tell others about yourself").click()
     expect(page.get_by_role("heading", name="Edit your profile")).to_be_visible()
 
     page.get_by_label("About me").fill(

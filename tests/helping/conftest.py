@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from community.db import db
 from community.helping import offers, requests
@@ -67,5 +67,89 @@ def make_request(app):
         )
         db.session.commit()
         return request
+
+    return make
+
+
+# --- shared helpers of the domain tests ---------------------------------------
+
+
+def reload(instance):
+    """``instance`` as the database has it now (another session may have changed it)."""
+    db.session.expire_all()
+    return db.session.get(type(instance), inspect(instance).identity)
+
+
+def notifications_of(user, kind: str | None = None) -> list:
+    from community.notifications.models import Notification
+
+    statement = select(Notification).where(Notification.user_id == user.id)
+    if kind is not None:
+        statement = statement.where(Notification.kind == kind)
+    db.session.expire_all()
+    return list(db.session.scalars(statement.order_by(Notification.id)))
+
+
+def answer(volunteer, request, note: str = "I would love to help with this."):
+    """The volunteer says "I can help"; committed."""
+    from community.helping import answers
+
+    made = answers.answer_request(volunteer, request, note)
+    db.session.commit()
+    return made
+
+
+def accept(requester, made_answer):
+    """The requester accepts the answer; committed (introductions run after it)."""
+    from community.helping import matches
+
+    match = matches.accept_answer(requester, made_answer)
+    db.session.commit()
+    return match
+
+
+def pin_activity(*offers_, at=None, last_seen=None) -> None:
+    """Give offers the same activity moment (and their members the same last visit),
+    then refresh their ranks: members made a few milliseconds apart otherwise differ
+    by a hair in the activity signal, which would decide ties."""
+    from community.db import utcnow
+    from community.helping import matching
+
+    at = at or utcnow()
+    for offer in offers_:
+        offer.updated_at = at
+        offer.user.last_seen_at = last_seen
+        matching.refresh_rank(offer)
+    db.session.commit()
+
+
+@pytest.fixture
+def make_volunteer(make_user, make_offer):
+    """A member with a plain, controlled profile (no random about text) and an offer.
+
+    ``make_volunteer("Vic", "beta-reading", "critique", about="...", timezone=...,
+    profile_genres=[...], capacity=2, genres=[...], note="...", on_break=False)``
+    """
+
+    def make(
+        name: str,
+        *skills: str,
+        about: str = "",
+        timezone: str | None = "Europe/London",
+        profile_genres=(),
+        email: str | None = None,
+        **offer_kwargs,
+    ):
+        fields = {"display_name": name, "profile__about": about, "profile__timezone": timezone}
+        if email:
+            fields["email"] = email
+        user = make_user(**fields)
+        if profile_genres:
+            user.profile.genres = list(
+                db.session.scalars(select(Genre).where(Genre.slug.in_(profile_genres)))
+            )
+            db.session.commit()
+        make_offer(user, *skills, **offer_kwargs)
+        return user
 
     return make
