@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from community.config import load_config
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+class DatabaseId(IntegerConverter):
+    """``<int:...>`` in a route: a non-negative integer that fits a 32-bit column."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=2**31 - 1, signed=False):
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -24,6 +34,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         template_folder=str(ROOT / "templates"),
         static_folder="static",
     )
+    # Ids in paths fit the database's integer columns: a larger number is a
+    # 404, not a PostgreSQL "integer out of range" error.
+    app.url_map.converters["int"] = DatabaseId
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.from_mapping(load_config(Path(app.instance_path), config))
 
@@ -53,21 +66,43 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
+    from community.chat import realtime
+
     socketio.init_app(
         app,
         message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
+        # Threading, chosen by measurement: see docs/BENCHMARKS.md (live chat).
         async_mode="threading",
-        # Same-origin only: the browser's Origin must match the site.
-        cors_allowed_origins=[app.config["BASE_URL"]] if app.config["BASE_URL"] else [],
-        max_http_buffer_size=64 * 1024,
+        cors_allowed_origins=partial(_same_origin, app.config["BASE_URL"]),
+        # A chat message is at most 4,000 characters (16 kB of UTF-8 at worst).
+        max_http_buffer_size=32 * 1024,
     )
     jobs.init_app(app)
+    realtime.init_app(app)
+
+
+def _same_origin(base_url: str | None, origin: str | None, environ: dict) -> bool:
+    """Accept a Socket.IO handshake only from this site's own pages: the Origin is
+    the configured BASE_URL, or the scheme and host the request was sent to.
+    Clients that send no Origin (not browsers) are let through to the login check."""
+    if not origin:
+        return True
+    if base_url and origin == _origin_of(base_url):
+        return True
+    host = environ.get("HTTP_HOST")
+    return bool(host) and origin == f"{environ.get('wsgi.url_scheme', 'http')}://{host}"
+
+
+def _origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def _register_areas(app: Flask) -> None:
     from community.accounts import sessions
     from community.accounts.views import bp as accounts_bp
     from community.admin.views import bp as admin_bp
+    from community.chat.views import bp as chat_bp
     from community.helping.views import bp as helping_bp
     from community.network.views import bp as network_bp
     from community.notifications.views import bp as notifications_bp
@@ -81,6 +116,7 @@ def _register_areas(app: Flask) -> None:
     app.register_blueprint(profiles_bp)
     app.register_blueprint(helping_bp)
     app.register_blueprint(network_bp)
+    app.register_blueprint(chat_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(admin_bp)
     register_template_helpers(app)

@@ -26,6 +26,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import partial
 from typing import Any
 
@@ -82,6 +83,13 @@ PERIODIC: tuple[PeriodicJob, ...] = (
         "community.helping.matching:rerank_all",
         86400,
         "Bring the matching engine's volunteer signals (fairness, activity) up to date.",
+    ),
+    PeriodicJob(
+        "send-chat-emails",
+        "community.chat.service:send_due_unread_emails",
+        60,
+        "Email members about chat messages left unread past the quiet period "
+        "(a backstop for delayed jobs lost to a restart).",
     ),
     PeriodicJob(
         "purge-expired",
@@ -146,6 +154,37 @@ def dispatch(
     except Exception:
         # The outbox sweep (or the job's own periodic catch-up) will retry.
         log.exception("could not enqueue %s; it will be picked up by a sweep", path)
+
+
+def enqueue_in(delay_seconds: float, func: Callable[..., Any], *args: Any) -> None:
+    """Run ``func(*args)`` about ``delay_seconds`` after the current transaction
+    commits: an RQ scheduled job (the worker runs ``--with-scheduler``), or a
+    timer thread in this process without Redis. Like every job it must be
+    safe to run twice, and should have a periodic sweep behind it: a timer
+    dies with its process."""
+    after_commit(partial(dispatch_in, delay_seconds, function_path(func), args))
+
+
+def dispatch_in(delay_seconds: float, path: str, args: tuple[Any, ...]) -> None:
+    rq_queue = queue()
+    if rq_queue is None:
+        app = current_app._get_current_object()
+
+        def run() -> None:
+            try:
+                with app.app_context():
+                    run_job(path, *args)
+            except Exception:
+                log.exception("delayed job %s failed", path)
+
+        timer = threading.Timer(max(0.0, delay_seconds), run)
+        timer.daemon = True
+        timer.start()
+        return
+    try:
+        rq_queue.enqueue_in(timedelta(seconds=max(0.0, delay_seconds)), run_job, path, *args)
+    except Exception:
+        log.exception("could not schedule %s; the periodic sweep will pick it up", path)
 
 
 _worker_app: Flask | None = None

@@ -1,6 +1,7 @@
 """Every table of every area, imported in one place for the mapper and Alembic."""
 
 from community.accounts.models import AccountToken, LoginSession, User
+from community.chat.models import Block, Conversation, ConversationMember, Message
 from community.helping.models import (
     Answer,
     AnswerComment,
@@ -18,11 +19,15 @@ __all__ = [
     "AccountToken",
     "Answer",
     "AnswerComment",
+    "Block",
+    "Conversation",
+    "ConversationMember",
     "Follow",
     "Genre",
     "HelpRequest",
     "LoginSession",
     "Match",
+    "Message",
     "Notification",
     "NotificationPreference",
     "OfferSkill",

@@ -11,7 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
+from sqlalchemy import select
 
+from community.chat.models import Conversation
 from community.db import db
 from community.helping import answers, matches, offers, requests
 from community.mail.unsubscribe import make_unsubscribe_token
@@ -108,6 +110,15 @@ MATRIX: dict[str, Row] = {
     "network.welcomes_received": row("GET", "/welcomes", LOGIN, 200),
     "network.home_feed": row("GET", "/feed", LOGIN, 200),
     "network.start": row("GET", "/start", LOGIN, 200),
+    # The conversation of owner's and other's match. Opening a chat with a
+    # member who is not connected (or oneself) flashes and redirects back.
+    "chat.index": row("GET", "/chats", LOGIN, 200),
+    "chat.show": row("GET", "/chats/{conversation_id}", LOGIN, 404, owner=200, other=200),
+    "chat.start": row("POST", "/members/{owner_id}/chat", LOGIN, 302),
+    "chat.block": row("POST", "/chats/{conversation_id}/block", LOGIN, 404, owner=302, other=302),
+    "chat.unblock": row(
+        "POST", "/chats/{conversation_id}/unblock", LOGIN, 404, owner=302, other=302
+    ),
 }
 NOT_ROUTES = {"static"}
 
@@ -153,6 +164,9 @@ def people(make_user):
         "request_id": help_request.id,
         "answer_id": answer.id,
         "match_id": match.id,
+        "conversation_id": db.session.scalar(
+            select(Conversation.id).where(Conversation.match_id == match.id)
+        ),
         "keep_open": requests.keep_open_token(help_request),
     }
 

@@ -15,11 +15,11 @@ import secrets
 
 from flask import Flask, current_app
 from flask_login import login_user
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.orm import joinedload
 
 from community.accounts.models import LoginSession, User
-from community.db import db, utcnow
+from community.db import after_commit, db, utcnow
 from community.extensions import login_manager
 
 
@@ -84,9 +84,9 @@ def start_login_session(user: User, *, remember: bool, user_agent: str = "") -> 
 def end_login_session(user: User) -> None:
     """Delete the login session this browser uses (logout)."""
     if user.current_login_session is not None:
-        db.session.execute(
-            delete(LoginSession).where(LoginSession.id == user.current_login_session.id)
-        )
+        ended = user.current_login_session.id
+        db.session.execute(delete(LoginSession).where(LoginSession.id == ended))
+        _disconnect_after_commit([ended])
 
 
 def rotate_login_session(user: User, *, user_agent: str = "") -> LoginSession:
@@ -103,7 +103,18 @@ def rotate_login_session(user: User, *, user_agent: str = "") -> LoginSession:
 
 def end_all_login_sessions(user: User, *, keep: LoginSession | None = None) -> int:
     """Delete every login session of ``user`` but ``keep``. Returns how many."""
-    statement = delete(LoginSession).where(LoginSession.user_id == user.id)
+    which = LoginSession.user_id == user.id
     if keep is not None:
-        statement = statement.where(LoginSession.id != keep.id)
-    return db.session.execute(statement).rowcount
+        which = which & (LoginSession.id != keep.id)
+    ended = list(db.session.scalars(select(LoginSession.id).where(which)))
+    _disconnect_after_commit(ended)
+    return db.session.execute(delete(LoginSession).where(which)).rowcount
+
+
+def _disconnect_after_commit(login_session_ids: list[int]) -> None:
+    """Once the sessions are gone for good, close their live chat sockets too."""
+    if not login_session_ids:
+        return
+    from community.chat.realtime import disconnect_sessions
+
+    after_commit(lambda: disconnect_sessions(login_session_ids))

@@ -16,6 +16,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import joinedload
 
 from community import jobs
+from community.chat.service import open_for_match
 from community.db import db, utcnow
 from community.helping import blocks
 from community.helping.errors import (
@@ -110,6 +111,7 @@ def _make_match(answer: Answer) -> Match:
     )
     db.session.add(match)
     db.session.flush()
+    open_for_match(match)
     touch(request)
     record_match(match)
     jobs.enqueue(send_introductions, match.id)
@@ -160,6 +162,40 @@ def cancel_match(user, match: Match, reason: str) -> None:
         raise HelpingError("Tell the other member why, in a few words.", "reason")
     if len(reason) > REASON_MAX:
         raise HelpingError(f"Use at most {REASON_MAX} characters.", "reason")
+    _cancel(user, match, reason)
+    other = match.helper if user.id == match.requester_id else match.requester
+    notify(
+        other,
+        "match_cancelled",
+        {
+            "match_id": match.id,
+            "request_id": match.request_id,
+            "title": match.request.title,
+            "name": user.display_name,
+            "reason": reason,
+        },
+    )
+
+
+def end_matches_between(user, other) -> int:
+    """Cancel every active match of two members (one blocked the other).
+
+    The blocked member is not notified of the block itself; the match simply
+    ends and its helper place is free again. Returns how many ended.
+    """
+    active = db.session.scalars(
+        select(Match).where(
+            Match.status == MatchStatus.ACTIVE,
+            ((Match.requester_id == user.id) & (Match.helper_id == other.id))
+            | ((Match.requester_id == other.id) & (Match.helper_id == user.id)),
+        )
+    ).all()
+    for match in active:
+        _cancel(user, match, "The match was closed.")
+    return len(active)
+
+
+def _cancel(user, match: Match, reason: str) -> None:
     now = utcnow()
     match.status, match.ended_at = MatchStatus.CANCELLED.value, now
     match.cancel_reason, match.cancelled_by_id = reason, user.id
@@ -168,18 +204,6 @@ def cancel_match(user, match: Match, reason: str) -> None:
     if request.status in (RequestStatus.OPEN, RequestStatus.MATCHED):
         touch(request)
     release_capacity(match.helper_id, match.created_at.strftime("%Y-%m"))
-    other = match.helper if user.id == match.requester_id else match.requester
-    notify(
-        other,
-        "match_cancelled",
-        {
-            "match_id": match.id,
-            "request_id": request.id,
-            "title": request.title,
-            "name": user.display_name,
-            "reason": reason,
-        },
-    )
 
 
 def matches_of(user_id: int) -> list[Match]:

@@ -406,12 +406,11 @@ def suggest_volunteers(
     now = utcnow()
     excluded = _already_involved(request.id) | {request.requester_id}
     candidates = candidate_volunteer_ids(request, per_skill) - excluded
+    candidates -= blocks.blocked_ids(request.requester_id)
     offers = [
         offer
         for offer in load_offers(candidates)
-        if is_available(offer)
-        and not offer.user.is_deleted
-        and not blocks.is_blocked_between(offer.user_id, request.requester_id)
+        if is_available(offer) and not offer.user.is_deleted
     ]
     words = keywords(f"{request.title} {request.details}")
     suggestions = [score_volunteer(request, words, offer, now) for offer in offers]
@@ -504,6 +503,7 @@ def suggest_requests(
     )
     if not candidate_ids:
         return []
+    blocked = blocks.blocked_ids(volunteer.id)
     requests = [
         request
         for request in db.session.scalars(
@@ -515,8 +515,7 @@ def suggest_requests(
                 selectinload(HelpRequest.skills),
             )
         ).unique()
-        if request.requester_id != volunteer.id
-        and not blocks.is_blocked_between(volunteer.id, request.requester_id)
+        if request.requester_id != volunteer.id and request.requester_id not in blocked
     ]
     helped = dict(
         db.session.execute(

@@ -24,9 +24,11 @@ from datetime import datetime
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from sqlalchemy import select
 
 from community.accounts.forms import ConfirmForm
 from community.accounts.models import User
+from community.chat.models import Conversation
 from community.db import db, utcnow
 from community.helping import answers, matches, matching, offers, requests, search
 from community.helping.errors import HelpingError, NotAllowed, NotFound
@@ -482,6 +484,9 @@ def _match_page(match: Match, cancel_form=None, status: int = 200):
         ),
         first_message=suggested_first_message(me, other, match.request, i_am_helper=i_am_helper),
         cancel_form=cancel_form or CancelForm(formdata=None),
+        conversation_id=db.session.scalar(
+            select(Conversation.id).where(Conversation.match_id == match.id)
+        ),
     ), status
 
 

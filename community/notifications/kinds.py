@@ -114,6 +114,14 @@ KINDS: dict[str, NotificationKind] = {
             link_args=("match_id",),
         ),
         NotificationKind(
+            "chat_unread",
+            "Chat messages you have not read",
+            "{name} wrote to you in chat: “{excerpt}”",
+            "chat.show",
+            link_args=("conversation_id",),
+            email_template="chat_unread",
+        ),
+        NotificationKind(
             "request_expiring",
             "Your request will close soon",
             "Your request “{title}” closes on {expires_on} unless you keep it open.",

@@ -9,6 +9,8 @@ from flask import Flask
 from flask_login import current_user
 from markupsafe import Markup, escape
 
+from community.chat.text import linkify
+
 AVATAR_COLOURS = 8
 
 
@@ -51,13 +53,27 @@ def _nav_unread() -> int:
     return unread_count(current_user.id)
 
 
+def _nav_chat_unread() -> int:
+    """The signed-in member's unread chat messages (the layout calls this once)."""
+    if not current_user.is_authenticated:
+        return 0
+    from community.chat.service import unread_total
+
+    return unread_total(current_user.id)
+
+
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.filters["initials"] = initials
     app.jinja_env.filters["avatar_colour"] = avatar_colour
     app.jinja_env.filters["nl2br"] = nl2br
     app.jinja_env.filters["human_date"] = human_date
+    app.jinja_env.filters["linkify"] = linkify
 
     @app.context_processor
     def site_context():
-        return {"site_name": app.config["SITE_NAME"], "nav_unread": _nav_unread}
+        return {
+            "site_name": app.config["SITE_NAME"],
+            "nav_unread": _nav_unread,
+            "nav_chat_unread": _nav_chat_unread,
+        }

@@ -1,8 +1,6 @@
 """Follow and welcome, in a real browser: A follows B from the people suggested to
 her; B is told, follows back, writes a welcome while the coach's hints change as
-B types; A reads it.
-
-(Answering in the chat comes with the live chat.)
+B types; A reads it and answers in the chat, which B sees live.
 """
 
 from __future__ import annotations
@@ -19,6 +17,7 @@ from tests.factories import PASSWORD, UserFactory
 pytestmark = pytest.mark.browser
 
 WELCOME = "Hello Ada, I see you write fantasy too. What are you working on? How can I help?"
+ANSWER = "Thank you, Ben! A lighthouse keeper who hears the sea sing. What are your ballads about?"
 
 
 def _member(name: str, email: str, genres, about: str, wants=()):
@@ -129,3 +128,56 @@ def test_follow_be_followed_back_and_welcomed(page, browser, live_server):
     expect(welcome.get_by_role("link", name="Ben Bard")).to_have_attribute(
         "href", f"/members/{ben_id}"
     )
+
+    # A answers in the chat: from B's profile, where they are connected now.
+    welcome.get_by_role("link", name="Ben Bard").click()
+    expect(page).to_have_url(f"{live_server.url}/members/{ben_id}")
+    expect(page.get_by_text("You are connected")).to_be_visible()
+    message_button = page.get_by_role("button", name="Message Ben Bard")
+    expect(
+        message_button,
+        "B's profile has no 'Message Ben Bard' button "
+        f"(a form posting to /members/{ben_id}/chat for connected members)",
+    ).to_be_visible()
+    message_button.click()
+    expect(page).to_have_url(re.compile(rf"{re.escape(live_server.url)}/chats/\d+$"))
+    chat_url = page.url
+    expect(page.get_by_text("You follow each other")).to_be_visible()
+    # The personal welcome opens the conversation.
+    expect(page.locator(".chat-welcomes blockquote.welcome-note")).to_have_count(1)
+    expect(page.locator(".chat-welcomes blockquote.welcome-note")).to_contain_text(WELCOME)
+    expect(page.locator(".chat-welcomes blockquote.welcome-note")).to_contain_text("Ben Bard")
+
+    # B, back in another browser, opens the conversation from the list of chats.
+    context = browser.new_context(base_url=live_server.url)
+    context.set_default_timeout(15_000)
+    errors = []
+    ben_page = context.new_page()
+    ben_page.on("pageerror", lambda error: errors.append(str(error)))
+    ben_page.on(
+        "console",
+        lambda message: errors.append(message.text) if message.type == "error" else None,
+    )
+    try:
+        _log_in(ben_page, "ben@example.com")
+        ben_page.goto("/chats")
+        ben_page.locator("#chat-list").get_by_role("link", name=re.compile("Ada Author")).click()
+        expect(ben_page).to_have_url(chat_url)
+        expect(ben_page.locator(".chat-welcomes blockquote.welcome-note")).to_contain_text(
+            "You wrote a welcome"
+        )
+        # Both are connected to the chat: each sees the other online.
+        expect(ben_page.locator("#chat-presence")).to_have_text("online now")
+        expect(page.locator("#chat-presence")).to_have_text("online now")
+
+        # A's answer reaches B live, and A sees it seen.
+        page.get_by_label("Message to Ben Bard").fill(ANSWER)
+        page.get_by_role("button", name="Send", exact=True).click()
+        received = ben_page.locator("#chat-messages li.chat-message")
+        expect(received).to_have_count(1)
+        expect(received).to_contain_text("Ada Author")
+        expect(received.locator(".chat-body")).to_have_text(ANSWER)
+        expect(page.locator("#chat-messages li.mine [data-role=status]")).to_have_text("seen")
+        assert errors == [], f"the browser reported errors: {errors}"
+    finally:
+        context.close()

@@ -280,20 +280,27 @@ def test_hard_filters(app, make_user, make_volunteer, make_offer, make_request, 
     assert [s.volunteer.id for s in suggestions(request)] == [shared.id]
 
 
+@pytest.mark.parametrize("who_blocks", ["asker", "volunteer"])
 def test_a_block_either_way_hides_the_volunteer(
-    app, make_volunteer, make_request, asker, monkeypatch
+    app, make_volunteer, make_request, asker, who_blocks
 ):
-    from community.helping import blocks
+    from community.chat import service as chat
 
     make_volunteer("Friendly", "beta-reading")
     blocked = make_volunteer("Blocked", "beta-reading")
     request = make_request(asker)
     assert sorted(names(request)) == ["Blocked", "Friendly"]
 
-    pair = {asker.id, blocked.id}
-    monkeypatch.setattr(blocks, "is_blocked_between", lambda a, b: {a, b} == pair)
+    if who_blocks == "asker":
+        chat.block(asker, blocked)
+    else:
+        chat.block(blocked, asker)
+    db.session.commit()
     assert names(request) == ["Friendly"]
     assert matching.suggest_requests(blocked) == []
+    assert [
+        s.request.id for s in matching.suggest_requests(make_volunteer("Other", "beta-reading"))
+    ] == [request.id]
 
 
 def test_nothing_is_suggested_for_a_request_that_is_not_open(

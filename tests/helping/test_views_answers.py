@@ -83,7 +83,7 @@ def test_post_answer_comment_accept_and_meet_on_the_match_page(
     for client, other in ((asker, "Bob Helper"), (helper, "Ann Asker")):
         page = client.get(f"/matches/{match.id}").get_data(as_text=True)
         assert f"Your match with {other}" in page
-        assert "Active" in page and "live chat" in page and "A first message" in page
+        assert "Active" in page and "Chat with" in page and "A first message" in page
     assert "Open the match page" in asker.get(path).get_data(as_text=True)
     assert f"/matches/{match.id}" in helper.get(path).get_data(as_text=True)
 

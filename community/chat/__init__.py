@@ -1,0 +1,1 @@
+"""Chat: private conversations between members who may talk, live over Socket.IO."""

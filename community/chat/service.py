@@ -1,0 +1,625 @@
+"""Chat: who may talk, sending, history, catch-up, read receipts, unread mail.
+
+Every rule about conversations lives here; the Socket.IO handlers
+(:mod:`community.chat.realtime`), the pages (:mod:`community.chat.views`) and
+the jobs are thin adapters over these functions.
+
+Reliability is this module's job, not Socket.IO's (which delivers at most
+once and keeps nothing): a message is committed before anyone hears of it,
+storing the same client id twice stores it once, and messages are numbered
+without gaps within their conversation (``seq``, taken under a lock of the
+conversation's row), so a client that comes back asks for everything after
+the last number it holds and receives exactly what it missed, in order.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app
+from limits import parse as parse_limit
+from sqlalchemy import and_, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+
+from community import jobs
+from community.accounts.models import User
+from community.chat.models import (
+    Block,
+    Conversation,
+    ConversationKind,
+    ConversationMember,
+    Message,
+)
+from community.db import after_commit, db, utcnow
+from community.helping import blocks
+from community.helping.models import Match, MatchStatus
+from community.network.follows import are_connected
+
+MESSAGE_MAX = 4000
+PAGE_SIZE = 50
+CATCH_UP_MAX = 500  # per conversation and per call; the client asks again for more
+CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+# Control characters other than tab and newline have no place in a chat line
+# (and NUL cannot even be stored by PostgreSQL).
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+class ChatError(Exception):
+    """A chat rule was broken; ``code`` is for clients, the message for people."""
+
+    code = "invalid"
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+    def as_dict(self) -> dict[str, str]:
+        return {"code": self.code, "message": str(self)}
+
+
+class NotFound(ChatError):
+    """Missing, or not the member's conversation: the same answer for both."""
+
+    code = "not_found"
+
+    def __init__(self, message: str = "We could not find that conversation."):
+        super().__init__(message)
+
+
+class Refused(ChatError):
+    """The member may read this conversation but not write in it now."""
+
+    code = "refused"
+
+
+class RateLimited(ChatError):
+    code = "rate_limited"
+
+
+# --- opening conversations ------------------------------------------------------
+
+
+def pair_key(a_id: int, b_id: int) -> str:
+    low, high = sorted((a_id, b_id))
+    return f"{low}:{high}"
+
+
+def _open(kind: ConversationKind, member_ids: tuple[int, int], **fields) -> Conversation:
+    now = utcnow()
+    conversation = Conversation(kind=kind.value, created_at=now, **fields)
+    db.session.add(conversation)
+    db.session.flush()
+    for user_id in member_ids:
+        db.session.add(
+            ConversationMember(conversation_id=conversation.id, user_id=user_id, joined_at=now)
+        )
+    db.session.flush()
+    return conversation
+
+
+def open_for_match(match: Match) -> Conversation:
+    """The conversation of a match (each helper has their own with the requester)."""
+    existing = db.session.scalar(select(Conversation).where(Conversation.match_id == match.id))
+    if existing is not None:
+        return existing
+    return _open(ConversationKind.MATCH, (match.requester_id, match.helper_id), match_id=match.id)
+
+
+def conversation_with(user: User, other: User) -> Conversation:
+    """The connection conversation of two mutual followers, opened on first use.
+
+    Raises Refused when they may not talk (not connected, blocked...).
+    """
+    if other.id == user.id or other.is_deleted:
+        raise NotFound("We could not find that member.")
+    key = pair_key(user.id, other.id)
+    conversation = db.session.scalar(select(Conversation).where(Conversation.pair_key == key))
+    if conversation is None:
+        reason = _connection_refusal(user, other.id)
+        if reason:
+            raise Refused(reason)
+        try:
+            with db.session.begin_nested():
+                conversation = _open(ConversationKind.CONNECTION, (user.id, other.id), pair_key=key)
+        except IntegrityError:  # the other member opened it at the same moment
+            conversation = db.session.scalar(
+                select(Conversation).where(Conversation.pair_key == key)
+            )
+    return conversation
+
+
+# --- who may talk: the one rule ---------------------------------------------------
+
+
+def access(user, conversation_id: int) -> Conversation:
+    """The conversation, if ``user`` takes part in it; NotFound otherwise."""
+    user_id = getattr(user, "id", None)
+    conversation = db.session.get(Conversation, conversation_id) if user_id else None
+    if conversation is None or user_id not in member_ids(conversation):
+        raise NotFound()
+    return conversation
+
+
+def member_ids(conversation: Conversation) -> list[int]:
+    return [member.user_id for member in conversation.members]
+
+
+def other_id(conversation: Conversation, user_id: int) -> int:
+    return next(uid for uid in member_ids(conversation) if uid != user_id)
+
+
+def membership(conversation: Conversation, user_id: int) -> ConversationMember:
+    return next(member for member in conversation.members if member.user_id == user_id)
+
+
+def talk_refusal(conversation: Conversation, user: User) -> str | None:
+    """Why ``user`` may not write in ``conversation`` now, or None when they may.
+
+    The one rule of who may talk, whatever opened the conversation: both are
+    still members of the site, the writer has confirmed their email, neither
+    has blocked the other, and what brought them together still holds (the
+    match is not cancelled; they still follow each other).
+    """
+    if user.id not in member_ids(conversation):
+        return NotFound().args[0]
+    if not user.is_verified:
+        return "Please confirm your email address first: the link is in the email we sent you."
+    other = db.session.get(User, other_id(conversation, user.id))
+    if other is None or other.is_deleted:
+        return "This member has left Kindred."
+    if blocks.is_blocked_between(user.id, other.id):
+        if db.session.get(Block, (user.id, other.id)) is not None:
+            return f"You have blocked {other.display_name}. Unblock them to write again."
+        return "You cannot write to this member."
+    if conversation.kind == ConversationKind.MATCH:
+        if conversation.match is None or conversation.match.status == MatchStatus.CANCELLED:
+            return "This match was cancelled, so the conversation is closed."
+        return None
+    return _connection_refusal(user, other.id)
+
+
+def _connection_refusal(user: User, other_id_: int) -> str | None:
+    if not user.is_verified:
+        return "Please confirm your email address first: the link is in the email we sent you."
+    if blocks.is_blocked_between(user.id, other_id_):
+        return "You cannot write to this member."
+    if not are_connected(user.id, other_id_):
+        return "You can chat once you follow each other."
+    return None
+
+
+# --- sending ------------------------------------------------------------------------
+
+
+def clean_body(body) -> str:
+    """The text of a message, checked: 1 to MESSAGE_MAX characters of plain text."""
+    if not isinstance(body, str):
+        raise ChatError("A message is text.", "body")
+    body = CONTROL.sub("", body.replace("\r\n", "\n").replace("\r", "\n")).strip()
+    if not body:
+        raise ChatError("Write something first.", "body")
+    if len(body) > MESSAGE_MAX:
+        raise ChatError(
+            f"A message can be at most {MESSAGE_MAX:,} characters (this one has {len(body):,}).",
+            "body",
+        )
+    return body
+
+
+def clean_client_id(client_id) -> str:
+    if not isinstance(client_id, str) or not CLIENT_ID.match(client_id):
+        raise ChatError("A message needs an id of 1 to 64 letters, digits, - or _.", "client_id")
+    return client_id
+
+
+@dataclass(frozen=True)
+class Sent:
+    message: Message
+    created: bool  # False when this client id was stored before (a resend)
+
+
+def send(user: User, conversation_id: int, client_id, body) -> Sent:
+    """Store a message from ``user``; flushes. The caller commits, then the
+    message is delivered (see :func:`deliver_after_commit`).
+
+    Idempotent: a client id ``user`` used before returns the stored message
+    (``created`` False) instead of storing it again, whatever the text.
+    """
+    client_id = clean_client_id(client_id)
+    conversation = access(user, conversation_id)
+    stored = _stored(user.id, client_id)
+    if stored is not None:
+        if stored.conversation_id != conversation.id:
+            raise ChatError("That message id was already used in another conversation.")
+        return Sent(stored, False)
+    body = clean_body(body)
+    reason = talk_refusal(conversation, user)
+    if reason:
+        raise Refused(reason)
+    _check_rate(user.id)
+    try:
+        with db.session.begin_nested():
+            message = _insert(conversation, user.id, client_id, body)
+    except IntegrityError:
+        # The same client id raced in from another connection: it is stored once.
+        stored = _stored(user.id, client_id)
+        if stored is None:
+            raise
+        return Sent(stored, False)
+    deliver_after_commit(message)
+    return Sent(message, True)
+
+
+def _stored(sender_id: int, client_id: str) -> Message | None:
+    return db.session.scalar(
+        select(Message).where(Message.sender_id == sender_id, Message.client_id == client_id)
+    )
+
+
+def _insert(conversation: Conversation, sender_id: int, client_id: str, body: str) -> Message:
+    now = utcnow()
+    # Taking the next number locks the conversation's row until commit, so
+    # numbers are given in commit order and never skipped.
+    db.session.execute(
+        update(Conversation)
+        .where(Conversation.id == conversation.id)
+        .values(last_seq=Conversation.last_seq + 1, last_message_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    seq = db.session.scalar(select(Conversation.last_seq).where(Conversation.id == conversation.id))
+    message = Message(
+        conversation_id=conversation.id,
+        seq=seq,
+        sender_id=sender_id,
+        client_id=client_id,
+        body=body,
+        created_at=now,
+    )
+    db.session.add(message)
+    db.session.flush()
+    # The sender has read their own message; the others may get an email.
+    db.session.execute(
+        update(ConversationMember)
+        .where(
+            ConversationMember.conversation_id == conversation.id,
+            ConversationMember.user_id == sender_id,
+        )
+        .values(last_read_seq=seq)
+        .execution_options(synchronize_session=False)
+    )
+    _schedule_unread_email(conversation.id, sender_id, now)
+    db.session.expire(conversation)
+    return message
+
+
+def _check_rate(user_id: int) -> None:
+    from community.extensions import limiter
+
+    if not current_app.config.get("RATELIMIT_ENABLED", True):
+        return
+    item = parse_limit(current_app.config["CHAT_RATE_LIMIT"])
+    if not limiter.limiter.hit(item, "chat-send", str(user_id)):
+        raise RateLimited(
+            "You are sending messages very fast. Please wait a moment, then try again "
+            f"(the limit is {current_app.config['CHAT_RATE_LIMIT']})."
+        )
+
+
+def deliver_after_commit(message: Message) -> None:
+    """Once committed, push the message to every connection of both members."""
+    from community.chat import realtime
+
+    payload = message_payload(message)
+    recipients = member_ids(db.session.get(Conversation, message.conversation_id))
+    after_commit(lambda: realtime.deliver(payload, recipients))
+
+
+def message_payload(message: Message) -> dict:
+    from community.chat.text import linkify
+
+    return {
+        "id": message.id,
+        "conversation_id": message.conversation_id,
+        "seq": message.seq,
+        "client_id": message.client_id,
+        "sender_id": message.sender_id,
+        "sender_name": message.sender.display_name,
+        "body": message.body,
+        "html": str(linkify(message.body)),
+        "created_at": message.created_at.isoformat(),
+    }
+
+
+# --- reading ------------------------------------------------------------------------
+
+
+def latest(conversation: Conversation, limit: int = PAGE_SIZE) -> list[Message]:
+    """The newest ``limit`` messages, oldest first."""
+    rows = db.session.scalars(
+        select(Message)
+        .where(Message.conversation_id == conversation.id)
+        .order_by(Message.seq.desc())
+        .limit(limit)
+        .options(joinedload(Message.sender))
+    ).all()
+    return list(reversed(rows))
+
+
+def before(conversation: Conversation, before_seq: int, limit: int = PAGE_SIZE) -> list[Message]:
+    """Up to ``limit`` messages older than ``before_seq``, oldest first."""
+    rows = db.session.scalars(
+        select(Message)
+        .where(Message.conversation_id == conversation.id, Message.seq < before_seq)
+        .order_by(Message.seq.desc())
+        .limit(limit)
+        .options(joinedload(Message.sender))
+    ).all()
+    return list(reversed(rows))
+
+
+def after(conversation: Conversation, after_seq: int, limit: int | None = None) -> list[Message]:
+    """Up to ``limit`` (default CATCH_UP_MAX) messages newer than ``after_seq``, in
+    order (catch-up)."""
+    limit = limit or CATCH_UP_MAX
+    return list(
+        db.session.scalars(
+            select(Message)
+            .where(Message.conversation_id == conversation.id, Message.seq > after_seq)
+            .order_by(Message.seq)
+            .limit(limit)
+            .options(joinedload(Message.sender))
+        )
+    )
+
+
+def mark_read(user: User, conversation: Conversation, seq: int | None = None) -> int:
+    """Record that ``user`` has read up to ``seq`` (default: everything). Flushes.
+
+    Never moves backwards. Returns the member's last read number.
+    """
+    member = membership(conversation, user.id)
+    target = conversation.last_seq if seq is None else min(int(seq), conversation.last_seq)
+    if target > member.last_read_seq:
+        db.session.execute(
+            update(ConversationMember)
+            .where(
+                ConversationMember.conversation_id == conversation.id,
+                ConversationMember.user_id == user.id,
+                ConversationMember.last_read_seq < target,
+            )
+            .values(last_read_seq=target)
+            .execution_options(synchronize_session=False)
+        )
+        db.session.refresh(member)
+    return member.last_read_seq
+
+
+def unread_counts(user_id: int) -> dict[int, int]:
+    """Unread messages per conversation of ``user_id`` (only those with any)."""
+    rows = db.session.execute(
+        select(Message.conversation_id, func.count(Message.id))
+        .join(
+            ConversationMember,
+            and_(
+                ConversationMember.conversation_id == Message.conversation_id,
+                ConversationMember.user_id == user_id,
+            ),
+        )
+        .where(Message.seq > ConversationMember.last_read_seq, Message.sender_id != user_id)
+        .group_by(Message.conversation_id)
+    )
+    return {conversation_id: count for conversation_id, count in rows}
+
+
+def unread_total(user_id: int) -> int:
+    return sum(unread_counts(user_id).values())
+
+
+@dataclass(frozen=True)
+class ChatSummary:
+    conversation: Conversation
+    other: User
+    last_message: Message | None
+    unread: int
+
+
+def conversations_of(user: User, limit: int = 100) -> list[ChatSummary]:
+    """The member's conversations, most recent first, each with the other member,
+    the latest message and the unread count (four queries, whatever the number)."""
+    memberships = db.session.scalars(
+        select(ConversationMember)
+        .join(Conversation)
+        .where(ConversationMember.user_id == user.id)
+        .order_by(
+            func.coalesce(Conversation.last_message_at, Conversation.created_at).desc(),
+            Conversation.id.desc(),
+        )
+        .limit(limit)
+        .options(joinedload(ConversationMember.conversation).selectinload(Conversation.members))
+    ).all()
+    conversations = [member.conversation for member in memberships]
+    others = {c.id: other_id(c, user.id) for c in conversations}
+    people = {
+        person.id: person
+        for person in db.session.scalars(
+            select(User)
+            .where(User.id.in_(set(others.values()) or {0}))
+            .options(joinedload(User.profile))
+        )
+    }
+    last = {
+        message.conversation_id: message
+        for message in db.session.scalars(
+            select(Message).where(
+                Message.conversation_id.in_([c.id for c in conversations] or [0]),
+                Message.seq
+                == select(Conversation.last_seq)
+                .where(Conversation.id == Message.conversation_id)
+                .scalar_subquery(),
+            )
+        )
+    }
+    unread = unread_counts(user.id)
+    return [
+        ChatSummary(c, people[others[c.id]], last.get(c.id), unread.get(c.id, 0))
+        for c in conversations
+    ]
+
+
+# --- blocking ---------------------------------------------------------------------
+
+
+def block(user: User, other: User) -> bool:
+    """``user`` blocks ``other``: no chat either way, their active matches are
+    cancelled, and every other rule (follows, answers, suggestions) skips the
+    pair. Flushes; live sockets are told after commit. Returns False if the
+    block was already there."""
+    from community.chat import realtime
+    from community.helping.matches import end_matches_between
+
+    if other.id == user.id:
+        raise ChatError("You cannot block yourself.")
+    if db.session.get(Block, (user.id, other.id)) is not None:
+        return False
+    try:
+        with db.session.begin_nested():
+            db.session.add(Block(blocker_id=user.id, blocked_id=other.id, created_at=utcnow()))
+    except IntegrityError:
+        return False
+    end_matches_between(user, other)
+    pair = (user.id, other.id)
+    after_commit(lambda: realtime.tell_blocked(pair, blocked=True))
+    return True
+
+
+def unblock(user: User, other: User) -> bool:
+    """Lift ``user``'s block of ``other``. Cancelled matches stay cancelled."""
+    from community.chat import realtime
+
+    block_row = db.session.get(Block, (user.id, other.id))
+    if block_row is None:
+        return False
+    db.session.delete(block_row)
+    db.session.flush()
+    pair = (user.id, other.id)
+    after_commit(lambda: realtime.tell_blocked(pair, blocked=False))
+    return True
+
+
+def has_blocked(user_id: int, other_id_: int) -> bool:
+    return db.session.get(Block, (user_id, other_id_)) is not None
+
+
+# --- the quiet-period email ---------------------------------------------------------
+
+
+def _schedule_unread_email(conversation_id: int, sender_id: int, now) -> None:
+    """Start the quiet period of every other member with none running."""
+    due = now + timedelta(seconds=current_app.config["CHAT_EMAIL_QUIET_SECONDS"])
+    claimed = db.session.scalars(
+        update(ConversationMember)
+        .where(
+            ConversationMember.conversation_id == conversation_id,
+            ConversationMember.user_id != sender_id,
+            ConversationMember.email_due_at.is_(None),
+        )
+        .values(email_due_at=due)
+        .returning(ConversationMember.user_id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    delay = current_app.config["CHAT_EMAIL_QUIET_SECONDS"]
+    for user_id in claimed:
+        jobs.enqueue_in(delay, send_unread_email, conversation_id, user_id)
+
+
+def send_unread_email(conversation_id: int, user_id: int) -> bool:
+    """A job: if the member still has unread messages in the conversation once
+    the quiet period is over, send one notification listing them. Commits.
+
+    Runs any number of times safely: the first run that finds the period over
+    claims it by clearing ``email_due_at``; messages already emailed are never
+    listed again. Returns whether a notification was made.
+    """
+    from community.notifications.service import notify
+
+    now = utcnow()
+    claimed = db.session.execute(
+        update(ConversationMember)
+        .where(
+            ConversationMember.conversation_id == conversation_id,
+            ConversationMember.user_id == user_id,
+            ConversationMember.email_due_at.is_not(None),
+            ConversationMember.email_due_at <= now + timedelta(seconds=1),
+        )
+        .values(email_due_at=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        db.session.rollback()
+        return False
+    member = db.session.get(ConversationMember, (conversation_id, user_id))
+    since = max(member.last_read_seq, member.emailed_through_seq)
+    unread = [
+        message
+        for message in after(member.conversation, since, limit=CATCH_UP_MAX)
+        if message.sender_id != user_id
+    ]
+    recipient = member.user
+    if not unread or recipient.is_deleted:
+        db.session.commit()
+        return False
+    quiet = timedelta(seconds=current_app.config["CHAT_EMAIL_QUIET_SECONDS"])
+    if unread[0].created_at + quiet > now + timedelta(seconds=1):
+        # What is unread now came after the last email or read: give it its own
+        # quiet period before writing.
+        member.email_due_at = unread[0].created_at + quiet
+        wait = (member.email_due_at - now).total_seconds()
+        jobs.enqueue_in(wait, send_unread_email, conversation_id, user_id)
+        db.session.commit()
+        return False
+    member.emailed_through_seq = unread[-1].seq
+    sender = unread[-1].sender
+    notify(
+        recipient,
+        "chat_unread",
+        {
+            "conversation_id": conversation_id,
+            "name": sender.display_name,
+            "count": len(unread),
+            "excerpt": _excerpt(unread[-1].body),
+        },
+        email_context={
+            "conversation_name": sender.display_name,
+            "messages": [
+                {
+                    "sender": message.sender.display_name,
+                    "body": message.body,
+                    "time": message.created_at.strftime("%d %b %H:%M UTC"),
+                }
+                for message in unread[-20:]
+            ],
+            "more": max(0, len(unread) - 20),
+        },
+    )
+    db.session.commit()
+    return True
+
+
+def send_due_unread_emails() -> int:
+    """Periodic catch-up: send every quiet-period email that is due, in case its
+    delayed job was lost (Redis restarted, the process stopped). Commits."""
+    due = db.session.execute(
+        select(ConversationMember.conversation_id, ConversationMember.user_id).where(
+            ConversationMember.email_due_at <= utcnow()
+        )
+    ).all()
+    db.session.rollback()
+    return sum(1 for conversation_id, user_id in due if send_unread_email(conversation_id, user_id))
+
+
+def _excerpt(text: str, length: int = 80) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= length else text[: length - 1].rstrip() + "…"

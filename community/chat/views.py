@@ -1,0 +1,152 @@
+"""Routes of the chat area: the list of conversations and a conversation's page.
+
+The page renders the latest messages on the server and sends through a plain
+form, so it reads and works without JavaScript; static/js/chat.js makes it
+live over Socket.IO (see :mod:`community.chat.realtime`).
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from community.accounts.forms import ConfirmForm
+from community.accounts.models import User
+from community.chat import service
+from community.chat.forms import MessageForm
+from community.db import db
+from community.network.models import Welcome
+
+bp = Blueprint("chat", __name__)
+
+
+def _conversation(conversation_id: int):
+    try:
+        return service.access(current_user, conversation_id)
+    except service.NotFound:
+        abort(404)
+
+
+@bp.get("/chats")
+@login_required
+def index():
+    return render_template("chat/index.html", chats=service.conversations_of(current_user))
+
+
+@bp.route("/chats/<int:conversation_id>", methods=["GET", "POST"])
+@login_required
+def show(conversation_id: int):
+    conversation = _conversation(conversation_id)
+    form = MessageForm()
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                service.send(current_user, conversation.id, form.client_id.data, form.body.data)
+            except service.ChatError as error:
+                db.session.rollback()
+                form.body.errors = [*form.body.errors, str(error)]
+            else:
+                db.session.commit()
+                return redirect(url_for("chat.show", conversation_id=conversation.id) + "#latest")
+        status = 400
+        conversation = _conversation(conversation_id)
+    before = request.args.get("before", type=int)
+    if before is not None and before > 0:
+        messages = service.before(conversation, before)
+    else:
+        messages = service.latest(conversation)
+        if request.method == "GET":
+            service.mark_read(current_user, conversation)
+            db.session.commit()
+            conversation = _conversation(conversation_id)
+    if not form.client_id.data or status == 200:
+        form.client_id.data = uuid.uuid4().hex
+    other = db.session.get(User, service.other_id(conversation, current_user.id))
+    other_member = service.membership(conversation, other.id)
+    return render_template(
+        "chat/conversation.html",
+        conversation=conversation,
+        other=other,
+        messages=messages,
+        older=bool(messages) and messages[0].seq > 1,
+        newer=before is not None and bool(messages) and messages[-1].seq < conversation.last_seq,
+        seen_seq=other_member.last_read_seq,
+        refusal=service.talk_refusal(conversation, current_user),
+        i_blocked=service.has_blocked(current_user.id, other.id),
+        welcomes=_welcomes(conversation, other) if not before else [],
+        form=form,
+        confirm=ConfirmForm(),
+    ), status
+
+
+def _welcomes(conversation, other: User) -> list[Welcome]:
+    """The personal welcomes the two wrote each other open a connection's chat."""
+    if conversation.kind != "connection":
+        return []
+    from sqlalchemy import or_, select
+
+    return list(
+        db.session.scalars(
+            select(Welcome)
+            .where(
+                or_(
+                    (Welcome.sender_id == current_user.id) & (Welcome.recipient_id == other.id),
+                    (Welcome.sender_id == other.id) & (Welcome.recipient_id == current_user.id),
+                )
+            )
+            .order_by(Welcome.created_at)
+            .limit(5)
+        )
+    )
+
+
+@bp.post("/members/<int:user_id>/chat")
+@login_required
+def start(user_id: int):
+    """Open (or reopen) the conversation with a connected member."""
+    other = db.session.get(User, user_id)
+    if other is None or other.is_deleted:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        conversation = service.conversation_with(current_user, other)
+    except service.ChatError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("profiles.show", user_id=other.id))
+    db.session.commit()
+    return redirect(url_for("chat.show", conversation_id=conversation.id))
+
+
+@bp.post("/chats/<int:conversation_id>/block")
+@login_required
+def block(conversation_id: int):
+    conversation = _conversation(conversation_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    other = db.session.get(User, service.other_id(conversation, current_user.id))
+    if service.block(current_user, other):
+        db.session.commit()
+        flash(
+            f"You have blocked {other.display_name}. Neither of you can write to the other, "
+            "and any match between you has ended.",
+            "info",
+        )
+    return redirect(url_for("chat.show", conversation_id=conversation.id))
+
+
+@bp.post("/chats/<int:conversation_id>/unblock")
+@login_required
+def unblock(conversation_id: int):
+    conversation = _conversation(conversation_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    other = db.session.get(User, service.other_id(conversation, current_user.id))
+    if service.unblock(current_user, other):
+        db.session.commit()
+        flash(f"You have unblocked {other.display_name}.", "info")
+    return redirect(url_for("chat.show", conversation_id=conversation.id))

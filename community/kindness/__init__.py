@@ -1,0 +1,1 @@
+"""Kindness: thanks, pay-it-forward pledges and the ripples engine (ripples.py)."""
