@@ -57,6 +57,10 @@ def base_config(tmp_path: Path, database_url: str) -> dict:
         "RATELIMIT_STORAGE_URI": "memory://",
         "WTF_CSRF_ENABLED": False,
         "IN_PROCESS_SCHEDULER": False,
+        # Without Redis a quiet-period email is a timer thread; a day keeps the
+        # timers of one test from firing into a later test's database.
+        # Tests of the email set a short period themselves.
+        "CHAT_EMAIL_QUIET_SECONDS": 86400,
         # Cheaper hashing keeps the suite fast; production's OWASP parameters
         # are the defaults, checked in tests/accounts.
         "ARGON2_TIME_COST": 1,

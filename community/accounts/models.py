@@ -15,6 +15,8 @@ class User(UserMixin, db.Model):
     """A member. ``email`` is stored lower-cased and is unique."""
 
     __tablename__ = "users"
+    # The feed's "people to meet" reads the newest members first.
+    __table_args__ = (Index("ix_users_created_at", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)

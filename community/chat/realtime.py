@@ -255,21 +255,8 @@ def on_history(user: User, data: dict):
 def on_read(user: User, data: dict):
     conversation = service.access(user, _conversation_id(data))
     seq = service.mark_read(user, conversation, _number(data.get("seq"), conversation.last_seq))
-    counts = service.unread_counts(user.id)
-    others = [uid for uid in service.member_ids(conversation) if uid != user.id]
     db.session.commit()
-    receipt = {"conversation_id": conversation.id, "user_id": user.id, "seq": seq}
-    for other in others:
-        socketio.emit("read", receipt, to=user_room(other))
-    socketio.emit(
-        "unread",
-        {
-            "conversation_id": conversation.id,
-            "count": counts.get(conversation.id, 0),
-            "total": sum(counts.values()),
-        },
-        to=user_room(user.id),
-    )
+    tell_read(conversation, user.id, seq)
     return {"seq": seq}
 
 
@@ -306,6 +293,25 @@ def deliver(payload: dict, recipients: list[int]) -> None:
     """Push a committed message to every connection of its conversation's members."""
     for user_id in recipients:
         socketio.emit("message", payload, to=user_room(user_id))
+
+
+def tell_read(conversation, user_id: int, seq: int) -> None:
+    """After a read is committed: the other member sees "seen", and the reader's
+    other tabs their new unread counts."""
+    counts = service.unread_counts(user_id)
+    receipt = {"conversation_id": conversation.id, "user_id": user_id, "seq": seq}
+    for other in service.member_ids(conversation):
+        if other != user_id:
+            socketio.emit("read", receipt, to=user_room(other))
+    socketio.emit(
+        "unread",
+        {
+            "conversation_id": conversation.id,
+            "count": counts.get(conversation.id, 0),
+            "total": sum(counts.values()),
+        },
+        to=user_room(user_id),
+    )
 
 
 def tell_blocked(pair: tuple[int, int], *, blocked: bool) -> None:

@@ -22,7 +22,7 @@ from flask import current_app
 from limits import parse as parse_limit
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from community import jobs
 from community.accounts.models import User
@@ -137,7 +137,15 @@ def conversation_with(user: User, other: User) -> Conversation:
 def access(user, conversation_id: int) -> Conversation:
     """The conversation, if ``user`` takes part in it; NotFound otherwise."""
     user_id = getattr(user, "id", None)
-    conversation = db.session.get(Conversation, conversation_id) if user_id else None
+    conversation = (
+        db.session.get(
+            Conversation,
+            conversation_id,
+            options=[selectinload(Conversation.members), joinedload(Conversation.match)],
+        )
+        if user_id
+        else None
+    )
     if conversation is None or user_id not in member_ids(conversation):
         raise NotFound()
     return conversation
@@ -240,16 +248,17 @@ def send(user: User, conversation_id: int, client_id, body) -> Sent:
     if reason:
         raise Refused(reason)
     _check_rate(user.id)
+    recipients = member_ids(conversation)
     try:
         with db.session.begin_nested():
-            message = _insert(conversation, user.id, client_id, body)
+            message = _insert(conversation, user, client_id, body)
     except IntegrityError:
         # The same client id raced in from another connection: it is stored once.
         stored = _stored(user.id, client_id)
         if stored is None:
             raise
         return Sent(stored, False)
-    deliver_after_commit(message)
+    deliver_after_commit(message, recipients)
     return Sent(message, True)
 
 
@@ -259,21 +268,21 @@ def _stored(sender_id: int, client_id: str) -> Message | None:
     )
 
 
-def _insert(conversation: Conversation, sender_id: int, client_id: str, body: str) -> Message:
+def _insert(conversation: Conversation, sender: User, client_id: str, body: str) -> Message:
     now = utcnow()
     # Taking the next number locks the conversation's row until commit, so
     # numbers are given in commit order and never skipped.
-    db.session.execute(
+    seq = db.session.scalar(
         update(Conversation)
         .where(Conversation.id == conversation.id)
         .values(last_seq=Conversation.last_seq + 1, last_message_at=now)
+        .returning(Conversation.last_seq)
         .execution_options(synchronize_session=False)
     )
-    seq = db.session.scalar(select(Conversation.last_seq).where(Conversation.id == conversation.id))
     message = Message(
         conversation_id=conversation.id,
         seq=seq,
-        sender_id=sender_id,
+        sender=sender,
         client_id=client_id,
         body=body,
         created_at=now,
@@ -285,12 +294,12 @@ def _insert(conversation: Conversation, sender_id: int, client_id: str, body: st
         update(ConversationMember)
         .where(
             ConversationMember.conversation_id == conversation.id,
-            ConversationMember.user_id == sender_id,
+            ConversationMember.user_id == sender.id,
         )
         .values(last_read_seq=seq)
         .execution_options(synchronize_session=False)
     )
-    _schedule_unread_email(conversation.id, sender_id, now)
+    _schedule_unread_email(conversation.id, sender.id, now)
     db.session.expire(conversation)
     return message
 
@@ -308,12 +317,11 @@ def _check_rate(user_id: int) -> None:
         )
 
 
-def deliver_after_commit(message: Message) -> None:
-    """Once committed, push the message to every connection of both members."""
+def deliver_after_commit(message: Message, recipients: list[int]) -> None:
+    """Once committed, push the message to every connection of its members."""
     from community.chat import realtime
 
     payload = message_payload(message)
-    recipients = member_ids(db.session.get(Conversation, message.conversation_id))
     after_commit(lambda: realtime.deliver(payload, recipients))
 
 

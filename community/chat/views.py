@@ -14,7 +14,7 @@ from flask_login import current_user, login_required
 
 from community.accounts.forms import ConfirmForm
 from community.accounts.models import User
-from community.chat import service
+from community.chat import realtime, service
 from community.chat.forms import MessageForm
 from community.db import db
 from community.network.models import Welcome
@@ -44,7 +44,12 @@ def show(conversation_id: int):
     if request.method == "POST":
         if form.validate_on_submit():
             try:
-                service.send(current_user, conversation.id, form.client_id.data, form.body.data)
+                service.send(
+                    current_user._get_current_object(),
+                    conversation.id,
+                    form.client_id.data,
+                    form.body.data,
+                )
             except service.ChatError as error:
                 db.session.rollback()
                 form.body.errors = [*form.body.errors, str(error)]
@@ -59,9 +64,12 @@ def show(conversation_id: int):
     else:
         messages = service.latest(conversation)
         if request.method == "GET":
-            service.mark_read(current_user, conversation)
+            before_read = service.membership(conversation, current_user.id).last_read_seq
+            seq = service.mark_read(current_user, conversation)
             db.session.commit()
             conversation = _conversation(conversation_id)
+            if seq > before_read:
+                realtime.tell_read(conversation, current_user.id, seq)
     if not form.client_id.data or status == 200:
         form.client_id.data = uuid.uuid4().hex
     other = db.session.get(User, service.other_id(conversation, current_user.id))

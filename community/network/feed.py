@@ -112,6 +112,8 @@ def people_to_meet(user: User, limit: int = 5) -> list[PersonToMeet]:
     my_genres = {g.id for g in mine.genres} if mine else set()
     my_wants = {s.id for s in mine.wanted_skills} if mine else set()
     my_offers = {s.id for s in mine.offered_skills} if mine else set()
+    if not (my_genres or my_wants or my_offers):
+        return []  # nothing to have in common yet: the feed shows how to fill the profile
     pool = db.session.scalars(
         select(User)
         .join(Profile, Profile.user_id == User.id)

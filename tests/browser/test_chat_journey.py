@@ -177,7 +177,7 @@ def test_two_members_chat_live(live_server, members):
     ben.page.get_by_label("Message to Ann Author").fill(THIRD)
     ben.page.get_by_role("button", name="Send", exact=True).click()
     expect(badge).to_be_visible()
-    expect(badge).to_have_text("1")
+    expect(badge).to_have_text("1 unread")
     expect(ben.page.locator("#chat-messages li.mine [data-role=status]").last).to_have_text("sent")
 
     # The list of chats shows it unread, and counts the next one live.
@@ -189,8 +189,8 @@ def test_two_members_chat_live(live_server, members):
     expect(item.locator("[data-role=last]")).to_have_text(THIRD)
     ben.page.get_by_label("Message to Ann Author").fill(FOURTH)
     ben.page.get_by_role("button", name="Send", exact=True).click()
-    expect(item_badge).to_have_text("2")
-    expect(badge).to_have_text("2")
+    expect(item_badge).to_have_text("2 unread")
+    expect(badge).to_have_text("2 unread")
     expect(item.locator("[data-role=last]")).to_have_text(FOURTH)
 
     # Ann opens it: all read, the badge goes, and Ben sees "seen".
@@ -283,7 +283,7 @@ def test_reading_and_sending_without_javascript(live_server, members):
         db.session.commit()
     ann = members(ANN, java_script_enabled=False)
     ann.page.goto("/chats")
-    expect(ann.page.locator("#nav-chats [data-role=chat-unread]")).to_have_text("1")
+    expect(ann.page.locator("#nav-chats [data-role=chat-unread]")).to_have_text("1 unread")
     ann.page.get_by_role("link", name=re.compile("Ben Beta")).click()
     expect(ann.page).to_have_url(f"{live_server.url}/chats/{conversation_id}")
     expect(_bodies(ann.page)).to_have_text([REPLY])

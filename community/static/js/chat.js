@@ -26,14 +26,20 @@
 
   function setBadge(badge, count) {
     if (!badge) return;
-    badge.textContent = String(count);
-    badge.setAttribute("aria-label", count + " unread");
+    var label = document.createElement("span");
+    label.className = "visually-hidden";
+    label.textContent = " unread";
+    badge.replaceChildren(String(count), label);
     badge.hidden = count <= 0;
+  }
+
+  function badgeCount(badge) {
+    return badge ? parseInt(badge.textContent, 10) || 0 : 0;
   }
 
   function bumpNav(delta) {
     if (!navBadge) return;
-    setBadge(navBadge, Math.max(0, Number(navBadge.textContent || 0) + delta));
+    setBadge(navBadge, Math.max(0, badgeCount(navBadge) + delta));
   }
 
   /* --- the chat list (/chats) ------------------------------------------- */
@@ -45,7 +51,7 @@
     if (last) last.textContent = (message.sender_id === userId ? "You: " : "") + message.body.slice(0, 90);
     if (message.sender_id !== userId) {
       var badge = item.querySelector("[data-role=unread]");
-      setBadge(badge, Number(badge.textContent.trim().split(" ")[0] || 0) + 1);
+      setBadge(badge, badgeCount(badge) + 1);
     }
     item.parentNode.prepend(item);
   }
