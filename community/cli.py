@@ -15,6 +15,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(create_admin)
     app.cli.add_command(jobs_group)
     app.cli.add_command(seed_demo)
+    app.cli.add_command(ripples_group)
 
 
 @click.command("serve")
@@ -106,3 +107,31 @@ def seed_demo(members: int, seed: int) -> None:
     from community.demo import seed_demo_community
 
     seed_demo_community(members=members, seed=seed)
+
+
+@click.group("ripples")
+def ripples_group() -> None:
+    """The ripples of kindness (see community/kindness/jobs.py)."""
+
+
+@ripples_group.command("rebuild")
+def rebuild_ripples_command() -> None:
+    """Recompute every member's ripples from all acts of help, with progress."""
+    from community.kindness.jobs import rebuild_ripples
+
+    bars: dict[str, object] = {}
+
+    def progress(phase: str, done: int, total: int) -> None:
+        bar = bars.get(phase)
+        if bar is None:
+            bar = bars[phase] = click.progressbar(length=max(total, 1), label=f"{phase:>8}")
+            bar.__enter__()
+        bar.update(done - bar.pos)
+        if done >= total:
+            bar.__exit__(None, None, None)
+
+    summary = rebuild_ripples(progress)
+    for bar in bars.values():
+        if not bar.finished:
+            bar.__exit__(None, None, None)
+    click.echo(f"Ripples rebuilt: {summary}.")

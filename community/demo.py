@@ -10,6 +10,12 @@ The host (an admin) has an open request with answers, an active match each
 way, a pending invitation and an offer, so a newcomer logging in as the host
 sees every part of the site.
 
+Completed help is thanked (some thank-yous kept private, many with a pledge
+to pay it forward), and a few deliberate stories (STORIES) run through the
+months so that kindness comes back: a three-step and a four-step chain, and
+two that come back to the host. The ripples are rebuilt at the end, pledges
+kept by the dated acts, and came-back events dated when their chain ended.
+
 Every choice is drawn from a random generator seeded by the seed and the
 thing being made, so the same seed gives the same community. Running it
 again adds nothing that is already there. Like the site, it sends the
@@ -40,6 +46,16 @@ from community.helping.models import (
     MatchStatus,
     RequestStatus,
     VolunteerOffer,
+)
+from community.kindness import service as kindness
+from community.kindness.jobs import rebuild_ripples
+from community.kindness.models import (
+    CameBack,
+    HelpAct,
+    MemberRipples,
+    Pledge,
+    Thanks,
+    ThanksStatus,
 )
 from community.notifications.models import Notification
 from community.profiles.models import Genre, Profile, ProfileLink, Skill, WritingStage
@@ -596,6 +612,183 @@ HOST_INVITED = RequestTemplate(
     effort="25k words",
 )
 
+# --- kindness: thank-yous, pledges, and the stories that make it come back ---
+
+THANKS_NOTES = (
+    "{name}, your notes changed how I see this {genre} book. You found the sagging middle I "
+    "could feel but not name. Thank you.",
+    "Thank you, {name}! You were honest and kind in exactly the right measure, and for the "
+    "first time in months I know what to fix first.",
+    "I was stuck for weeks, and one conversation with {name} got me writing again. I am so "
+    "grateful for your time.",
+    "{name} read every page with care and sent back margin notes that made me laugh and "
+    "wince in equal measure. Thank you for being so generous.",
+    "{name}, you asked the one question about my {genre} story that nobody had asked, and "
+    "the whole second act fell into place. Thank you.",
+    "Thank you, {name}, for your patience with all my questions. You made the scary part "
+    "feel possible, and I want to do the same for someone else.",
+    "{name} turned my muddle into a plan in under an hour. I printed your notes and pinned "
+    "them above my desk.",
+)
+OUTSIDE_NOTES = (
+    "{name} spent an evening on a call with me going through my list of agents, one by one. "
+    "Nobody asked them to. Thank you!",
+    "When an agent sent my chapter back with a single line, {name} sat with me in the chat "
+    "until I could laugh about it. Thank you for being there.",
+    "{name} sent me their own launch checklist and answered every one of my questions about "
+    "ARC readers. I owe you one, and I will pass it on.",
+    "{name} read my synopsis on a train, on their phone, and still found the two sentences "
+    "that did not belong. Thank you for that kindness on a busy day.",
+)
+
+
+@dataclass(frozen=True)
+class StoryStep:
+    """One act of help in a deliberate story: ``helper`` helped ``helped``
+    about ``days_ago`` days ago, through a match on ``template`` (a request
+    the helped member posts) or, without one, outside the site's matches."""
+
+    helper: str
+    helped: str
+    days_ago: float
+    template: RequestTemplate | None = None
+    pledge: bool = False
+    private: bool = False
+
+
+def _story_request(title, details, skills, genre, effort) -> RequestTemplate:
+    return RequestTemplate(title, details, skills, genre, effort=effort)
+
+
+# Stories told in the demo's history, so that kindness visibly comes back.
+# Roles are filled with demo volunteers (``host`` is the host account); each
+# story's acts are months apart, the last one helping its first helper.
+STORIES = (
+    # The host helped Ann; Ann helped Raj; Raj helped the host (HOST_PAST, a few weeks ago).
+    StoryStep(
+        "host",
+        "ann",
+        100,
+        _story_request(
+            "Does my fantasy prologue earn its place?",
+            "Everyone tells me to cut my prologue: a storm, a drowned bell, a child who hears "
+            "it ring. I think the book needs it. Would someone who loves fantasy read the "
+            "prologue and the first chapter and tell me honestly?",
+            ("critique", "beta-reading"),
+            "fantasy",
+            "two chapters",
+        ),
+        pledge=True,
+    ),
+    StoryStep("ann", "raj", 64, pledge=True),
+    # A four-step chain that comes back to Priya.
+    StoryStep(
+        "priya",
+        "quinn",
+        118,
+        _story_request(
+            "My first query letter: where is the hook?",
+            "I am about to query for the first time with a literary novel about two sisters "
+            "who run a failing cinema. My letter explains everything and says nothing. Help "
+            "me find the one sentence that makes an agent read on.",
+            ("query-letters",),
+            "general-fiction",
+            "about an hour",
+        ),
+        pledge=True,
+    ),
+    StoryStep(
+        "quinn",
+        "rosa",
+        86,
+        _story_request(
+            "Beta reader for a short crime novel set in a ferry port",
+            "A 60k-word crime novel: a harbour master, a missing deckhand and a storm that "
+            "closes the port for three days. Does the mystery hold, and did you guess too early?",
+            ("beta-reading",),
+            "crime",
+            "a 60k-word manuscript",
+        ),
+        pledge=True,
+    ),
+    StoryStep("rosa", "sam", 53, pledge=True),
+    StoryStep(
+        "sam",
+        "priya",
+        19,
+        _story_request(
+            "Newsletter welcome email for a new romance author",
+            "I finally started a newsletter for my romance readers. My welcome email is long "
+            "and apologetic. What should the first email a new subscriber gets actually say?",
+            ("newsletters", "marketing"),
+            "romance",
+            "half an hour",
+        ),
+        pledge=True,
+    ),
+    # A triangle: Theo helped Uma, Uma helped Vic, Vic helped Theo.
+    StoryStep("theo", "uma", 95, private=True),
+    StoryStep(
+        "uma",
+        "vic",
+        60,
+        _story_request(
+            "Accountability for the last 20,000 words of my draft",
+            "I am 20,000 words from the end of my horror novel and I keep finding reasons not "
+            "to write. A short check-in twice a week would get me over the line.",
+            ("accountability", "moral-support"),
+            "horror",
+            "ten minutes twice a week",
+        ),
+        pledge=True,
+    ),
+    StoryStep(
+        "vic",
+        "theo",
+        11,
+        _story_request(
+            "Cover feedback: which of three thumbnails reads as science fiction?",
+            "Three cover concepts for my self-published science fiction novella. At thumbnail "
+            "size, which one tells you the genre, and which one would you click?",
+            ("cover-design",),
+            "science-fiction",
+            "twenty minutes",
+        ),
+    ),
+    # The host's help comes back again, a few days ago: host -> Wren -> Xan -> host.
+    StoryStep(
+        "host",
+        "wren",
+        45,
+        _story_request(
+            "Two pages of worldbuilding notes: too much for chapter one?",
+            "My science fiction opening explains the moon colony's history before anything "
+            "happens. Would a reader who loves the genre mark what can wait until later?",
+            ("critique",),
+            "science-fiction",
+            "two chapters",
+        ),
+        pledge=True,
+    ),
+    StoryStep(
+        "wren",
+        "xan",
+        24,
+        _story_request(
+            "Synopsis for a cozy mystery in a village bookshop",
+            "Book one of a cozy mystery series: a bookseller, a stolen first edition and a "
+            "village fete. My synopsis hides the killer's motive. Help me make it one clear page.",
+            ("synopsis",),
+            "mystery",
+            "about an hour",
+        ),
+        pledge=True,
+    ),
+    StoryStep("xan", "host", 3),
+)
+# Who helps the host with HOST_PAST (the last step of the host's story).
+HOST_PAST_HELPER = "raj"
+
 
 @dataclass
 class _Timeline:
@@ -617,6 +810,7 @@ class _Counts:
     invitations: int = 0
     comments: int = 0
     matches: int = 0
+    thanks: int = 0
     skipped: int = 0
 
 
@@ -631,6 +825,8 @@ class _Helping:
         self.genre_by_slug = {genre.slug: genre for genre in genres}
         self.counts = _Counts()
         self.notification_marks: list[tuple[int, int, object]] = []
+        # The members who play the roles of STORIES, by role (see cast_stories).
+        self.cast: dict[str, User] = {}
 
     # --- offers ---------------------------------------------------------------
 
@@ -750,6 +946,25 @@ class _Helping:
             matches.cancel_match(match.requester, match, rng.choice(CANCEL_REASONS_REQUESTER))
         timeline.add("cancel", match)
 
+    def _thank(
+        self, rng, timeline, match: Match, *, pledge: bool | None = None, private: bool = False
+    ) -> Thanks:
+        """The requester marks the help received and thanks the helper; the last
+        thank-you of a request completes it."""
+        request = match.request
+        genre = request.genre.name.lower() if request.genre else "writing"
+        name = match.helper.display_name.split()[0]
+        body = rng.choice(THANKS_NOTES).format(name=name, genre=genre)
+        if pledge is None:
+            pledge = rng.random() < 0.5
+        private = private or rng.random() < 0.12
+        thanks = kindness.complete_match(
+            match.requester, match, body, keep_private=private, pledge=pledge
+        )
+        timeline.add("thanks", thanks)
+        self.counts.thanks += 1
+        return thanks
+
     def play(self, key: str, requester_email: str, template: RequestTemplate, shape: str) -> bool:
         """Post one request and play its shape out; commit. False if skipped."""
         requester = self.users.get(requester_email)
@@ -843,12 +1058,11 @@ class _Helping:
                 for _ in range(request.helpers_wanted + 1)
             ]
             self._talk(rng, timeline, offered[0])
-            for answer in offered[:-1]:
-                self._accept(timeline, answer)
+            made = [self._accept(timeline, answer) for answer in offered[:-1]]
             self._decline(rng, timeline, offered[-1])
             if shape == "completed":
-                requests.complete_request(request.requester, request)
-                timeline.add("end", request)
+                for match in made:
+                    self._thank(rng, timeline, match)
         elif shape == "matched_after_cancel":
             first = self._answer(rng, timeline, request, volunteer())
             second = self._answer(rng, timeline, request, volunteer())
@@ -856,9 +1070,7 @@ class _Helping:
             self._accept(timeline, second)
         elif shape == "completed_via_invitation":
             invitation = self._invite(rng, timeline, request, volunteer())
-            self._accept(timeline, invitation)
-            requests.complete_request(request.requester, request)
-            timeline.add("end", request)
+            self._thank(rng, timeline, self._accept(timeline, invitation))
         elif shape == "closed":
             if rng.random() < 0.7:
                 self._decline(rng, timeline, self._answer(rng, timeline, request, volunteer()))
@@ -951,10 +1163,12 @@ class _Helping:
         self._invite(rng, timeline, request, e)
 
     def _host_past(self, rng, timeline, request) -> None:
-        (helper,) = self._host_people(rng, request, 1)
-        self._accept(timeline, self._answer(rng, timeline, request, helper))
-        requests.complete_request(request.requester, request)
-        timeline.add("end", request)
+        # The last step of the host's story (see STORIES), when it is cast.
+        helper = self.cast.get(HOST_PAST_HELPER)
+        if helper is None:
+            (helper,) = self._host_people(rng, request, 1)
+        match = self._accept(timeline, self._answer(rng, timeline, request, helper))
+        self._thank(rng, timeline, match, pledge=True, private=False)
 
     def _host_helps(self, rng, timeline, request) -> None:
         host = self.users[HOST_EMAIL]
@@ -993,6 +1207,12 @@ class _Helping:
             elif kind == "cancel":
                 thing.ended_at = at
                 last_activity = at
+            elif kind == "thanks":
+                self._date_thanks(thing, at, at)
+                thing.match.ended_at = at
+                last_activity = at
+                if request.status == RequestStatus.COMPLETED:
+                    request.ended_at = at
             elif kind == "end":
                 at = timeline.end
                 request.ended_at = at
@@ -1014,6 +1234,162 @@ class _Helping:
             select(Notification).where(Notification.created_at >= self.now)
         ):
             notification.created_at = min(last_activity, self.now)
+
+    def _date_thanks(self, thanks: Thanks, written: datetime, confirmed: datetime) -> None:
+        """Date a thank-you, its act of help and its pledge (kept ones are settled at the end)."""
+        thanks.created_at, thanks.confirmed_at = written, confirmed
+        if thanks.act_id is not None:
+            db.session.get(HelpAct, thanks.act_id).at = confirmed
+        for pledge in db.session.scalars(select(Pledge).where(Pledge.thanks_id == thanks.id)):
+            pledge.created_at, pledge.kept_at, pledge.kept_act_id = written, None, None
+
+    # --- kindness: the stories ------------------------------------------------
+
+    def cast_stories(self) -> None:
+        """Give each role of STORIES a demo volunteer (the same ones on every run)."""
+        host = self.users.get(HOST_EMAIL)
+        roles = sorted(({s.helper for s in STORIES} | {s.helped for s in STORIES}) - {"host"})
+        candidates = [
+            user
+            for email, user in sorted(self.users.items())
+            if email != HOST_EMAIL
+            and (offer := offers.offer_of(user.id)) is not None
+            and not offer.on_break
+        ]
+        if host is None or len(candidates) < len(roles):
+            return
+        chosen = random.Random(f"{self.seed}:cast").sample(candidates, len(roles))
+        self.cast = {"host": host, **dict(zip(roles, chosen, strict=True))}
+
+    def play_stories(self) -> None:
+        """Play STORIES out, each step through a match or as help outside one; commit."""
+        self.cast_stories()
+        if not self.cast:
+            return
+        outside = 0
+        for index, step in enumerate(STORIES):
+            if step.template is None:
+                self._story_outside(index, step, OUTSIDE_NOTES[outside % len(OUTSIDE_NOTES)])
+                outside += 1
+            else:
+                self._story_match(index, step)
+
+    def _story_match(self, index: int, step: StoryStep) -> None:
+        helper, helped, template = self.cast[step.helper], self.cast[step.helped], step.template
+        if db.session.scalar(select(HelpRequest.id).where(HelpRequest.title == template.title)):
+            return
+        rng = random.Random(f"{self.seed}:story:{index}")
+        end = self.now - timedelta(days=step.days_ago)
+        timeline = _Timeline(posted=end - timedelta(days=rng.uniform(4, 9)), end=end)
+        try:
+            request = requests.post_request(
+                helped,
+                requests.RequestInput(
+                    title=template.title,
+                    details=template.details,
+                    skill_ids=[self.skill_by_slug[slug].id for slug in template.skills],
+                    genre_id=self.genre_by_slug[template.genre].id if template.genre else None,
+                    format=template.format,
+                    effort=template.effort,
+                    deadline=None,
+                    helpers_wanted=1,
+                ),
+            )
+            answer = self._answer(rng, timeline, request, helper)
+            self._talk(rng, timeline, answer)
+            match = self._accept(timeline, answer)
+            self._thank(rng, timeline, match, pledge=step.pledge, private=step.private)
+            self._date(rng, timeline, request)
+            # Help given in a month gone by leaves this month's capacity free.
+            if match.created_at.strftime("%Y-%m") != offers.current_month():
+                offers.release_capacity(helper.id, offers.current_month())
+            db.session.commit()
+        except HelpingError:
+            db.session.rollback()
+            self.counts.skipped += 1
+            return
+        self.counts.requests += 1
+
+    def _story_outside(self, index: int, step: StoryStep, note: str) -> None:
+        """ "X helped me": the helped member thanks, the helper confirms it."""
+        helper, helped = self.cast[step.helper], self.cast[step.helped]
+        if db.session.scalar(
+            select(Thanks.id).where(
+                Thanks.author_id == helped.id,
+                Thanks.helper_id == helper.id,
+                Thanks.match_id.is_(None),
+            )
+        ):
+            return
+        rng = random.Random(f"{self.seed}:story:{index}")
+        confirmed = self.now - timedelta(days=step.days_ago)
+        written = confirmed - timedelta(hours=rng.uniform(5, 60))
+        body = note.format(name=helper.display_name.split()[0])
+        try:
+            thanks = kindness.thank_outside(
+                helped, helper, body, keep_private=step.private, pledge=step.pledge
+            )
+            kindness.confirm_thanks(helper, thanks)
+            self._date_thanks(thanks, written, confirmed)
+            db.session.flush()
+            for notification in db.session.scalars(
+                select(Notification).where(Notification.created_at >= self.now)
+            ):
+                notification.created_at = written
+                notification.read_at = confirmed
+            db.session.commit()
+        except HelpingError:
+            db.session.rollback()
+            self.counts.skipped += 1
+            return
+        self.counts.thanks += 1
+
+    def finish_kindness(self, started_notification_id: int) -> None:
+        """Settle the pledges by the dated acts, rebuild the ripples, and date
+        the came-back events (and their notifications) when their chain ended."""
+        acts_of: dict[int, list[HelpAct]] = {}
+        for act in db.session.scalars(select(HelpAct).order_by(HelpAct.at, HelpAct.id)):
+            acts_of.setdefault(act.helper_id, []).append(act)
+        for pledge in db.session.scalars(
+            select(Pledge)
+            .join(User, User.id == Pledge.user_id)
+            .where(User.email.like(f"%@{DEMO_DOMAIN}"))
+            .options(joinedload(Pledge.thanks))
+        ):
+            # Kept by the pledger's first act of help afterwards, for someone
+            # other than the member they thanked (as the service keeps them).
+            kept = next(
+                (
+                    act
+                    for act in acts_of.get(pledge.user_id, [])
+                    if act.at > pledge.created_at and act.helped_id != pledge.thanks.helper_id
+                ),
+                None,
+            )
+            pledge.kept_at = kept.at if kept else None
+            pledge.kept_act_id = kept.id if kept else None
+        db.session.commit()
+        rebuild_ripples()
+        came_back: dict[int, datetime] = {}
+        for event in db.session.scalars(select(CameBack).where(CameBack.created_at >= self.now)):
+            at = datetime.fromisoformat(event.chain[-1]["at"])
+            event.created_at = at
+            if event.notified_at is not None:
+                event.notified_at = at
+            came_back[event.id] = at
+        for notification in db.session.scalars(
+            select(Notification).where(
+                Notification.id > started_notification_id,
+                Notification.kind == "kindness_came_back",
+            )
+        ):
+            when = came_back.get((notification.data or {}).get("came_back_id"))
+            if when is not None:
+                # (Other requests' dating swept it along with their own news: undo that.)
+                notification.created_at = when
+                recent = when >= self.now - timedelta(days=7)
+                notification.read_at = None if recent else when + timedelta(hours=3)
+        db.session.commit()
 
     def finish(self, started_notification_id: int) -> None:
         """Bring the volunteers' signals in line with the dated past, then rank everyone."""
@@ -1100,6 +1476,16 @@ def _summary_counts() -> dict[str, int]:
         "requests": sum(by_status.values()),
         "answers": db.session.scalar(select(func.count(Answer.id))),
         "matches": db.session.scalar(select(func.count(Match.id))),
+        "acts": db.session.scalar(select(func.count(HelpAct.id))),
+        "thanks": db.session.scalar(
+            select(func.count(Thanks.id)).where(Thanks.status == ThanksStatus.CONFIRMED)
+        ),
+        "pledges": db.session.scalar(select(func.count(Pledge.id))),
+        "pledges_kept": db.session.scalar(
+            select(func.count(Pledge.id)).where(Pledge.kept_at.is_not(None))
+        ),
+        "came_back": db.session.scalar(select(func.count(CameBack.id))),
+        "longest_chain": db.session.scalar(select(func.max(MemberRipples.longest_chain))) or 0,
         **{status.value: by_status.get(status.value, 0) for status in RequestStatus},
     }
 
@@ -1199,7 +1585,7 @@ def seed_demo_community(members: int = 60, seed: int = 2011) -> dict[str, int]:
     started_notification_id = db.session.scalar(select(func.max(Notification.id))) or 0
     steps = (
         [("offer", email) for email in emails]
-        + [("host", None)]
+        + [("stories", None), ("host", None)]
         + [("request", play) for play in plays]
     )
     with click.progressbar(steps, label="Offers, requests and matches") as bar:
@@ -1207,24 +1593,30 @@ def seed_demo_community(members: int = 60, seed: int = 2011) -> dict[str, int]:
             if kind == "offer":
                 helping.make_offer(item, genres)
                 db.session.commit()
+            elif kind == "stories":
+                helping.play_stories()
             elif kind == "host":
                 helping.host_corner()
             else:
                 helping.play(*item)
     if helping.counts.offers or helping.counts.requests:
         helping.finish(started_notification_id)
+    helping.finish_kindness(started_notification_id)
 
     made = helping.counts
     total = _summary_counts()
     click.echo(
         f"Demo community ready: {created} members, {made.offers} offers, {made.requests} "
         f"requests, {made.answers} answers, {made.invitations} invitations, {made.comments} "
-        f"comments and {made.matches} matches created"
+        f"comments, {made.matches} matches and {made.thanks} thank-yous created"
         + (f" ({made.skipped} requests skipped: too few volunteers)" if made.skipped else "")
         + f"; {total['members']} members, {total['offers']} offers and {total['requests']} "
         f"requests in all ({total['open']} open, {total['matched']} matched, "
         f"{total['completed']} completed, {total['closed']} closed, {total['expired']} "
-        f"expired). Log in as {HOST_EMAIL} (admin) or any member with the password "
-        f"{DEMO_PASSWORD}."
+        f"expired); {total['acts']} acts of help, {total['thanks']} thank-yous, "
+        f"{total['pledges']} pledges to pay it forward ({total['pledges_kept']} kept), "
+        f"{total['came_back']} times kindness came back (longest chain "
+        f"{total['longest_chain']}). Log in as {HOST_EMAIL} (admin) or any member with the "
+        f"password {DEMO_PASSWORD}."
     )
     return {"members": created, **{name: getattr(made, name) for name in vars(made)}}

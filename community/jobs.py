@@ -97,6 +97,13 @@ PERIODIC: tuple[PeriodicJob, ...] = (
         3600,
         "Delete expired login sessions and account tokens.",
     ),
+    PeriodicJob(
+        "rebuild-ripples",
+        "community.kindness.jobs:rebuild_ripples",
+        86400,
+        "Recompute every member's ripples from all acts of help (the same numbers "
+        "as the incremental job; a safety net).",
+    ),
 )
 
 

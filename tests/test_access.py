@@ -16,6 +16,7 @@ from sqlalchemy import select
 from community.chat.models import Conversation
 from community.db import db
 from community.helping import answers, matches, offers, requests
+from community.kindness import service as kindness
 from community.mail.unsubscribe import make_unsubscribe_token
 from community.network import follows
 from community.notifications.service import notify
@@ -97,6 +98,20 @@ MATRIX: dict[str, Row] = {
         "POST", "/matches/{match_id}/cancel", LOGIN, 404, owner=400, other=400
     ),
     "helping.edit_offer": row("GET", "/offer", LOGIN, 200),
+    # Kindness: owner is the requester of the active match (an empty thank-you
+    # is refused with 400); other's "you helped me" to owner waits for owner.
+    "kindness.complete_match": row("POST", "/matches/{match_id}/complete", LOGIN, 404, owner=400),
+    "kindness.thank_member": row("GET", "/members/{other_id}/thank", LOGIN, 200, other=404),
+    "kindness.pending_thanks": row("GET", "/thanks", LOGIN, 200),
+    "kindness.confirm_thanks": row("POST", "/thanks/{thanks_id}/confirm", LOGIN, 404, owner=302),
+    "kindness.decline_thanks": row("POST", "/thanks/{thanks_id}/decline", LOGIN, 404, owner=302),
+    "kindness.reply": row("POST", "/thanks/{thanks_id}/reply", LOGIN, 404, owner=302, other=302),
+    "kindness.thanks_privacy": row(
+        "POST", "/thanks/{thanks_id}/privacy", LOGIN, 404, owner=302, other=302
+    ),
+    "kindness.ripples": row("GET", "/members/{owner_id}/ripples", LOGIN, 200),
+    "kindness.community": row("GET", "/kindness", LOGIN, 200),
+    "kindness.privacy": row("POST", "/kindness/privacy", LOGIN, 302),
     # other follows owner, so owner may welcome other and nobody else may.
     # Follow buttons flash and redirect back, refusals (yourself, twice) too.
     "network.follow": row("POST", "/members/{owner_id}/follow", LOGIN, 302),
@@ -155,6 +170,7 @@ def people(make_user):
     answer = answers.answer_request(other, help_request, "I would love to read it.")
     match = matches.accept_answer(owner, answer)
     follows.follow(other, owner)
+    thanks = kindness.thank_outside(other, owner, "Thank you for your notes on my opening chapter.")
     db.session.commit()
     return {
         "owner_id": owner.id,
@@ -168,6 +184,7 @@ def people(make_user):
             select(Conversation.id).where(Conversation.match_id == match.id)
         ),
         "keep_open": requests.keep_open_token(help_request),
+        "thanks_id": thanks.id,
     }
 
 

@@ -202,19 +202,28 @@ def reopen_request(user, request: HelpRequest) -> None:
 
 
 def complete_request(user, request: HelpRequest) -> None:
-    """The requester got the help: the request and its active matches complete."""
+    """The requester got the help: the request completes.
+
+    Help received through an active match is marked on the match page, with
+    a thank-you (community.kindness.service.complete_match), so a request
+    with active matches is refused here, naming the match pages. One whose
+    matches all ended (at least one completed) may be marked done.
+    """
     _require_owner(user, request)
     if request.status not in (RequestStatus.OPEN, RequestStatus.MATCHED):
         raise NotAllowed("This request has already ended.")
-    active = db.session.scalars(
-        select(Match).where(Match.request_id == request.id, Match.status == MatchStatus.ACTIVE)
+    on_request = db.session.scalars(
+        select(Match).where(Match.request_id == request.id).order_by(Match.id)
     ).all()
-    if not active:
+    active = [match for match in on_request if match.status == MatchStatus.ACTIVE]
+    if active:
+        pages = ", ".join(f"{match.helper.display_name} (/matches/{match.id})" for match in active)
+        raise NotAllowed(
+            "Thank your helper first: mark the help received on the match page of " + pages + "."
+        )
+    if not any(match.status == MatchStatus.COMPLETED for match in on_request):
         raise NotAllowed("Accept a volunteer's offer first: there is nobody to thank yet.")
-    now = utcnow()
-    for match in active:
-        match.status, match.ended_at = MatchStatus.COMPLETED.value, now
-    request.status, request.ended_at = RequestStatus.COMPLETED.value, now
+    request.status, request.ended_at = RequestStatus.COMPLETED.value, utcnow()
     search.unindex_request(request.id)
 
 

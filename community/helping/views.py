@@ -468,7 +468,10 @@ def my_matches():
     return render_template("helping/matches.html", matches=matches.matches_of(current_user.id))
 
 
-def _match_page(match: Match, cancel_form=None, status: int = 200):
+def _match_page(match: Match, cancel_form=None, status: int = 200, thanks_form=None):
+    from community.kindness.forms import PrivacyForm, ReplyForm, ThanksForm
+    from community.kindness.service import thanks_for_match
+
     i_am_helper = match.helper_id == current_user.id
     me, other = (match.helper, match.requester) if i_am_helper else (match.requester, match.helper)
     return render_template(
@@ -484,6 +487,10 @@ def _match_page(match: Match, cancel_form=None, status: int = 200):
         ),
         first_message=suggested_first_message(me, other, match.request, i_am_helper=i_am_helper),
         cancel_form=cancel_form or CancelForm(formdata=None),
+        thanks_form=thanks_form or ThanksForm(formdata=None),
+        reply_form=ReplyForm(formdata=None),
+        privacy_form=PrivacyForm(formdata=None),
+        thanks=thanks_for_match(match.id),
         conversation_id=db.session.scalar(
             select(Conversation.id).where(Conversation.match_id == match.id)
         ),

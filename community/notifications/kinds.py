@@ -135,6 +135,26 @@ KINDS: dict[str, NotificationKind] = {
             "helping.keep_open",
             link_args=("token",),
         ),
+        NotificationKind(
+            "thanks_received",
+            "Someone thanks you for your help",
+            "{name} thanked you for your help with “{title}”: “{excerpt}”",
+            "helping.show_match",
+            link_args=("match_id",),
+        ),
+        NotificationKind(
+            "thanks_to_confirm",
+            "Someone says you helped them",
+            "{name} thanked you for helping them: “{excerpt}” Was it you? Confirm it.",
+            "kindness.pending_thanks",
+        ),
+        NotificationKind(
+            "kindness_came_back",
+            "Your kindness came back to you",
+            "Kindness came back to you! {chain}.",
+            "kindness.ripples",
+            link_args=("user_id",),
+        ),
     )
 }
 

@@ -17,6 +17,7 @@ from community.helping import matches, requests
 from community.helping.errors import HelpingError, NotAllowed, NotFound
 from community.helping.models import HelpRequest, MatchStatus, RequestStatus
 from community.helping.requests import BoardFilters, RequestInput
+from community.kindness.service import complete_match
 from tests.helping.conftest import accept, answer, genre_id, reload, skill_ids
 
 
@@ -219,7 +220,7 @@ def test_complete_needs_an_active_match(app, make_user, make_volunteer, make_req
     assert reload(request).status == RequestStatus.OPEN
 
 
-def test_complete_ends_the_request_and_its_active_matches(
+def test_complete_needs_thanks_for_active_matches_first(
     app, make_user, make_volunteer, make_request
 ):
     ann = make_user()
@@ -235,12 +236,20 @@ def test_complete_ends_the_request_and_its_active_matches(
     with pytest.raises(NotAllowed):
         requests.complete_request(vic, reload(request))  # only the requester
     db.session.rollback()
+    with pytest.raises(NotAllowed, match=f"Thank your helper first.*/matches/{kept.id}"):
+        requests.complete_request(ann, reload(request))  # the active match needs thanks
+    db.session.rollback()
+    assert reload(kept).status == MatchStatus.ACTIVE
 
-    requests.complete_request(ann, reload(request))
+    complete_match(ann, reload(kept), "Thank you for reading it so carefully.")
+    db.session.commit()
+    assert reload(kept).status == MatchStatus.COMPLETED and reload(kept).ended_at is not None
+    assert reload(request).status == RequestStatus.OPEN  # a helper place is still free
+
+    requests.complete_request(ann, reload(request))  # every match ended: done
     db.session.commit()
     request = reload(request)
     assert request.status == RequestStatus.COMPLETED and request.ended_at is not None
-    assert reload(kept).status == MatchStatus.COMPLETED and reload(kept).ended_at is not None
     assert reload(dropped).status == MatchStatus.CANCELLED  # untouched
     assert board_ids() == []
 
@@ -446,8 +455,7 @@ def test_an_ended_request_cannot_be_edited(app, make_user, make_volunteer, make_
     if ending == "close":
         requests.close_request(ann, request)
     elif ending == "complete":
-        accept(ann, answer(vic, request))
-        requests.complete_request(ann, reload(request))
+        complete_match(ann, accept(ann, answer(vic, request)), "Thank you for all your help!")
     else:
         request.status = RequestStatus.EXPIRED.value
     db.session.commit()

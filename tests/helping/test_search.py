@@ -14,6 +14,7 @@ from community.db import db
 from community.helping import requests, search
 from community.helping.models import HelpRequest
 from community.helping.requests import BoardFilters
+from community.kindness.service import complete_match
 from tests.helping.conftest import accept, answer, reload
 
 
@@ -140,8 +141,7 @@ def test_only_open_requests_are_listed(app, board, make_user, make_volunteer, ma
     expired.status = "expired"
     completed = make_request(ann, title="A completed lighthouse request")
     db.session.commit()
-    accept(ann, answer(vic, completed))
-    requests.complete_request(ann, reload(completed))
+    complete_match(ann, accept(ann, answer(vic, completed)), "Thank you for the careful notes!")
     matched = make_request(ann, title="A matched lighthouse request")
     accept(ann, answer(vic, matched))
     db.session.commit()

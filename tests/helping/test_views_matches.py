@@ -82,9 +82,16 @@ def test_cancel_needs_a_reason_and_frees_the_place(app, matched):
 def test_complete_the_request(app, matched):
     asker = signed_in(app, "ann@example.com")
     request_path = f"/requests/{matched['request'].id}"
-    assert "I got the help" in asker.get(request_path).get_data(as_text=True)
     response = asker.post(f"{request_path}/complete", follow_redirects=True)
-    assert "Wonderful!" in response.get_data(as_text=True)
+    assert "Thank your helper first" in response.get_data(as_text=True)
+    match_path = f"/matches/{matched['match'].id}"
+    assert "Mark the help received" in asker.get(match_path).get_data(as_text=True)
+    response = asker.post(
+        f"{match_path}/complete",
+        data={"body": "Thank you for the thoughtful notes on my middle chapters."},
+        follow_redirects=True,
+    )
+    assert "Thank you for the thoughtful notes" in response.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Match, matched["match"].id).status == MatchStatus.COMPLETED
     assert db.session.get(HelpRequest, matched["request"].id).status == RequestStatus.COMPLETED

@@ -1,0 +1,37 @@
+"""Forms of the kindness area."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, TextAreaField
+from wtforms.validators import InputRequired, Length
+
+from community.kindness.service import BODY_MAX, REPLY_MAX
+
+
+class ThanksForm(FlaskForm):
+    body = TextAreaField(
+        "Your thank-you",
+        validators=[
+            InputRequired("Write your thank-you: a sentence or two."),
+            Length(max=BODY_MAX, message=f"Keep it to at most {BODY_MAX:,} characters."),
+        ],
+        render_kw={"rows": 5, "maxlength": BODY_MAX},
+    )
+    keep_private = BooleanField("Keep this thank-you private (off their profile)")
+    pledge = BooleanField("I pledge to pay it forward: I will help someone else")
+
+
+class ReplyForm(FlaskForm):
+    reply = TextAreaField(
+        "Your reply",
+        validators=[
+            InputRequired("Write your reply."),
+            Length(max=REPLY_MAX, message=f"Keep it to at most {REPLY_MAX:,} characters."),
+        ],
+        render_kw={"rows": 3, "maxlength": REPLY_MAX},
+    )
+
+
+class PrivacyForm(FlaskForm):
+    private = BooleanField("Keep my acts of help off public pages")
