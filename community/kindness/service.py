@@ -246,6 +246,7 @@ def confirm_thanks(helper, thanks: Thanks) -> HelpAct:
     act = _record_act(thanks.helper_id, thanks.author_id, now)
     thanks.act_id = act.id
     db.session.flush()
+    notify(thanks.author, "thanks_confirmed", {"name": helper.display_name, "user_id": helper.id})
     return act
 
 
@@ -282,6 +283,11 @@ def reply_to_thanks(helper, thanks: Thanks, text: str) -> None:
         raise KindnessError(f"Keep it to at most {REPLY_MAX:,} characters.", "reply")
     thanks.reply, thanks.replied_at = text, utcnow()
     db.session.flush()
+    notify(
+        thanks.author,
+        "thanks_replied",
+        {"name": helper.display_name, "user_id": helper.id, "excerpt": _excerpt(text)},
+    )
 
 
 def set_thanks_private(user, thanks: Thanks, private: bool) -> None:

@@ -227,12 +227,13 @@ def ripples(user_id: int):
         )
     )
     tree = stored.tree if stored else None
-    ids = svg.tree_ids(tree) | {member.id}
+    nodes, edges = svg.layout(tree)
+    # Names for the people the picture names (the outer ring is drawn as dots).
+    ids = {node.id for node in nodes if node.level <= 2} | {member.id}
     for event in came_back:
         ids |= {step["helper"] for step in event.chain} | {step["helped"] for step in event.chain}
     names = _names(ids, current_user.id)
     now = utcnow()
-    nodes, edges = svg.layout(tree)
     made, kept = service.pledges_of(member.id)
     is_owner = member.id == current_user.id
     return render_template(

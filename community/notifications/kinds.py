@@ -149,6 +149,22 @@ KINDS: dict[str, NotificationKind] = {
             "kindness.pending_thanks",
         ),
         NotificationKind(
+            "thanks_confirmed",
+            "Your thanks for help outside a match is confirmed",
+            "{name} confirmed they helped you: your thank-you is recorded.",
+            "profiles.show",
+            link_args=("user_id",),
+            default_delivery=DAILY,
+        ),
+        NotificationKind(
+            "thanks_replied",
+            "A helper replies to your thank-you",
+            "{name} replied to your thank-you: “{excerpt}”",
+            "profiles.show",
+            link_args=("user_id",),
+            default_delivery=DAILY,
+        ),
+        NotificationKind(
             "kindness_came_back",
             "Your kindness came back to you",
             "Kindness came back to you! {chain}.",

@@ -267,3 +267,23 @@ def test_the_incremental_job_and_the_rebuild_agree(app, people):
     assert summary.startswith("8 acts of help, 4 members")
     assert _snapshot() == incremental
     assert count(HelpAct, HelpAct.recorded_at.is_(None)) == 0
+
+
+def test_the_author_hears_when_their_thanks_is_confirmed_and_answered(app, make_user):
+    from community.kindness import service as kindness
+    from community.notifications.models import Notification
+
+    author = make_user(display_name="Ann Author")
+    helper = make_user(display_name="Hal Helper")
+    thanks = kindness.thank_outside(author, helper, "You helped me fix my query letter, thank you!")
+    db.session.commit()
+    kindness.confirm_thanks(helper, thanks)
+    kindness.reply_to_thanks(helper, thanks, "It was a joy: good luck with the agents!")
+    db.session.commit()
+    kinds = [
+        (n.kind, n.data.get("name"))
+        for n in db.session.scalars(
+            select(Notification).where(Notification.user_id == author.id).order_by(Notification.id)
+        )
+    ]
+    assert kinds == [("thanks_confirmed", "Hal Helper"), ("thanks_replied", "Hal Helper")]
