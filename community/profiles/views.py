@@ -13,7 +13,7 @@ from flask_login import current_user, login_required
 from community.accounts.forms import ConfirmForm
 from community.db import db
 from community.helping import offers
-from community.kindness.service import public_thanks_of
+from community.kindness.service import pledges_of, public_thanks_of
 from community.network import follows
 from community.profiles import service
 from community.profiles.forms import DirectoryForm, ProfileForm
@@ -56,6 +56,7 @@ def show(user_id: int):
         follow_counts=follows.counts(member.id),
         follow_form=ConfirmForm(),
         thanks=public_thanks_of(member.id),
+        pledges=pledges_of(member.id),
     )
 
 

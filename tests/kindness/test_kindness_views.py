@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from community.db import db
+from community.db import db, utcnow
 from community.helping.models import Match, MatchStatus
 from community.kindness import service
 from community.kindness.models import HelpAct, Thanks
@@ -98,3 +98,21 @@ def test_the_ripple_page_draws_the_picture_and_hides_private_names(app, make_use
     board = signed_in(app, "cam@example.com").get("/kindness").get_data(as_text=True)
     assert "<strong>3</strong> acts of help this month" in board
     assert "Raj Private" not in board and "Ann Asker" in board
+
+
+def test_the_profile_shows_pledges_made_and_kept(app, client, auth, make_user):
+    from community.kindness.models import Pledge
+
+    pledger = make_user(email="pia@example.com", display_name="Pia Pledger")
+    helper = make_user(display_name="Hal Helper")
+    for kept in (True, False):
+        thanks = Thanks(author_id=pledger.id, helper_id=helper.id, body="Thank you for the notes.")
+        db.session.add(thanks)
+        db.session.flush()
+        db.session.add(
+            Pledge(user_id=pledger.id, thanks_id=thanks.id, kept_at=utcnow() if kept else None)
+        )
+    db.session.commit()
+    auth.login("pia@example.com")
+    page = client.get(f"/members/{pledger.id}").get_data(as_text=True)
+    assert "Pledged to pay help forward 2 times; kept 1." in page
