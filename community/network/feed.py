@@ -46,10 +46,8 @@ def _requests(user_id: int, limit: int) -> list[FeedItem]:
             HelpRequest.requester_id.in_(_followed_ids(user_id)),
             HelpRequest.status.in_([RequestStatus.OPEN, RequestStatus.MATCHED]),
         )
-        .options(
-            joinedload(HelpRequest.requester).joinedload(User.profile),
-            selectinload(HelpRequest.skills),
-        )
+        # The feed shows names, titles and skills; profiles are not loaded.
+        .options(joinedload(HelpRequest.requester), selectinload(HelpRequest.skills))
         .order_by(HelpRequest.created_at.desc(), HelpRequest.id.desc())
         .limit(limit)
     ).unique()
@@ -61,10 +59,7 @@ def _follows(user_id: int, limit: int) -> list[FeedItem]:
     rows = db.session.scalars(
         select(their)
         .where(their.follower_id.in_(_followed_ids(user_id)), their.followed_id != user_id)
-        .options(
-            joinedload(their.follower).joinedload(User.profile),
-            joinedload(their.followed).joinedload(User.profile),
-        )
+        .options(joinedload(their.follower), joinedload(their.followed))
         .order_by(their.created_at.desc())
         .limit(limit)
     ).unique()
