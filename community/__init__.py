@@ -12,14 +12,15 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from community.config import load_config
+from community.db import ID_MAX
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 class DatabaseId(IntegerConverter):
-    """``<int:...>`` in a route: a non-negative integer that fits a 32-bit column."""
+    """``<int:...>`` in a route: an id, 1 to ID_MAX (anything else is a 404)."""
 
-    def __init__(self, map, fixed_digits=0, min=None, max=2**31 - 1, signed=False):
+    def __init__(self, map, fixed_digits=0, min=1, max=ID_MAX, signed=False):
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 

@@ -37,6 +37,12 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 
 
+# Every id (and chat sequence number) is a 32-bit INTEGER column: a larger
+# number names no row, and PostgreSQL refuses to compare it ("integer out of
+# range"), so callers turn it away first (routes: community.DatabaseId).
+ID_MAX = 2**31 - 1
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

@@ -42,13 +42,12 @@ from community.accounts.models import User
 from community.chat import service
 from community.chat.models import ConversationMember
 from community.chat.presence import HEARTBEAT_SECONDS, Connection, MemoryPresence, RedisPresence
-from community.db import db, utcnow
+from community.db import ID_MAX, db, utcnow
 from community.extensions import socketio
 
 log = logging.getLogger(__name__)
 
 SYNC_MAX_CONVERSATIONS = 100
-MAX_ID = 2**31 - 1  # ids and numbers are 32-bit integer columns
 
 
 def init_app(app: Flask) -> None:
@@ -188,7 +187,7 @@ def _conversation_id(data: dict) -> int:
         number = int(value)
     except ValueError:
         raise service.NotFound() from None
-    if not 0 < number <= MAX_ID:
+    if not 0 < number <= ID_MAX:
         raise service.NotFound()
     return number
 
@@ -202,7 +201,7 @@ def _number(value, default: int = 0) -> int:
         number = int(value)
     except (TypeError, ValueError):
         raise service.ChatError("Expected a number.") from None
-    if number < 0 or number > MAX_ID:
+    if number < 0 or number > ID_MAX:
         raise service.ChatError("That number is out of range.")
     return number
 
@@ -245,7 +244,7 @@ def on_sync(user: User, data: dict):
 @member_event
 def on_history(user: User, data: dict):
     conversation = service.access(user, _conversation_id(data))
-    older = service.before(conversation, _number(data.get("before_seq"), MAX_ID))
+    older = service.before(conversation, _number(data.get("before_seq"), ID_MAX))
     db.session.rollback()
     return {"messages": [service.message_payload(m) for m in older]}
 

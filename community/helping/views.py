@@ -30,8 +30,8 @@ from community.accounts.forms import ConfirmForm
 from community.accounts.models import User
 from community.chat.models import Conversation
 from community.db import db, utcnow
-from community.helping import answers, matches, matching, offers, requests, search
-from community.helping.errors import HelpingError, NotAllowed, NotFound
+from community.helping import answers, matches, matching, offers, requests, search, web
+from community.helping.errors import NotAllowed, NotFound
 from community.helping.forms import (
     AnswerForm,
     BoardForm,
@@ -50,21 +50,11 @@ from community.helping.models import (
     MatchStatus,
     RequestStatus,
 )
-from community.profiles.service import ID_MAX
 from community.site.errors import render_error
 
 bp = Blueprint("helping", __name__)
 
 PAGE_MAX = 10_000  # keeps OFFSET well inside every database's integer range
-
-
-@bp.url_value_preprocessor
-def _refuse_impossible_ids(endpoint, values) -> None:
-    # Werkzeug's int converter takes any number of digits; SQLite raises on
-    # integers wider than 64 bits. No row has such an id: 404.
-    for value in (values or {}).values():
-        if isinstance(value, int) and not 0 < value <= ID_MAX:
-            abort(404)
 
 
 @bp.app_template_filter("ago")
@@ -83,32 +73,6 @@ def ago(moment: datetime | None) -> str:
 
 
 # --- helpers ----------------------------------------------------------------
-
-
-def _do(call, *args):
-    """Run one domain call and commit; on a HelpingError roll back and return it.
-
-    Returns ``(result, None)`` or ``(None, error)``. NotFound aborts with 404.
-    """
-    try:
-        result = call(*args)
-    except NotFound:
-        db.session.rollback()
-        abort(404)
-    except HelpingError as error:
-        db.session.rollback()
-        return None, error
-    db.session.commit()
-    return result, None
-
-
-def _field_error(form, error: HelpingError) -> bool:
-    """Put the error on the form field it names; False when it names none."""
-    field = form._fields.get(error.field) if error.field else None
-    if field is None:
-        return False
-    field.errors = [*field.errors, str(error)]
-    return True
 
 
 def _access_request(request_id: int) -> HelpRequest:
@@ -227,11 +191,11 @@ def new_request():
         return _request_form_page(form)
     general_error, status = None, 400
     if form.validate_on_submit():
-        posted, error = _do(requests.post_request, current_user, form.to_input())
+        posted, error = web.run(requests.post_request, current_user, form.to_input())
         if error is None:
             flash("Your request is posted. We will tell you when someone offers help.", "success")
             return _to_request(posted.id)
-        if not _field_error(form, error):
+        if not web.error_on_field(form, error):
             general_error = str(error)
             status = 403 if isinstance(error, NotAllowed) else 400
     return _request_form_page(form, general_error=general_error, status=status)
@@ -251,11 +215,11 @@ def edit_request(request_id: int):
     form = RequestForm()
     general_error = None
     if form.validate_on_submit():
-        _, error = _do(requests.edit_request, current_user, help_request, form.to_input())
+        _, error = web.run(requests.edit_request, current_user, help_request, form.to_input())
         if error is None:
             flash("Your request is updated.", "success")
             return _to_request(request_id)
-        if not _field_error(form, error):
+        if not web.error_on_field(form, error):
             general_error = str(error)
     return _request_form_page(form, help_request, general_error, 400)
 
@@ -314,7 +278,7 @@ def show_request(request_id: int):
 @login_required
 def close_request(request_id: int):
     help_request = _access_request(request_id)
-    _, error = _do(requests.close_request, current_user, help_request)
+    _, error = web.run(requests.close_request, current_user, help_request)
     flash(str(error) if error else "Your request is closed.", "error" if error else "success")
     return _to_request(request_id)
 
@@ -323,7 +287,7 @@ def close_request(request_id: int):
 @login_required
 def reopen_request(request_id: int):
     help_request = _access_request(request_id)
-    _, error = _do(requests.reopen_request, current_user, help_request)
+    _, error = web.run(requests.reopen_request, current_user, help_request)
     flash(str(error) if error else "Your request is open again.", "error" if error else "success")
     return _to_request(request_id)
 
@@ -332,7 +296,7 @@ def reopen_request(request_id: int):
 @login_required
 def complete_request(request_id: int):
     help_request = _access_request(request_id)
-    _, error = _do(requests.complete_request, current_user, help_request)
+    _, error = web.run(requests.complete_request, current_user, help_request)
     if error:
         flash(str(error), "error")
     else:
@@ -347,11 +311,11 @@ def answer_request(request_id: int):
     help_request = _access_request(request_id)
     form = AnswerForm()
     if form.validate_on_submit():
-        _, error = _do(answers.answer_request, current_user, help_request, form.note.data)
+        _, error = web.run(answers.answer_request, current_user, help_request, form.note.data)
         if error is None:
             flash("Thank you for offering! We have told them; you will hear back here.", "success")
             return _to_request(request_id)
-        if not _field_error(form, error):
+        if not web.error_on_field(form, error):
             flash(str(error), "error")
             return _to_request(request_id)
     return _request_page(help_request, 400, answer_form=form)
@@ -364,7 +328,7 @@ def invite(request_id: int, user_id: int):
     volunteer = db.session.get(User, user_id)
     if volunteer is None:
         abort(404)
-    _, error = _do(answers.invite_volunteer, current_user, help_request, volunteer)
+    _, error = web.run(answers.invite_volunteer, current_user, help_request, volunteer)
     if error:
         flash(str(error), "error")
     else:
@@ -382,7 +346,7 @@ def keep_open(token: str):
         return render_error(404, str(error))
     if request.method == "GET" or not ConfirmForm().validate_on_submit():
         return render_template("helping/keep_open.html", help_request=target, form=ConfirmForm())
-    kept, _ = _do(requests.keep_open, token)
+    kept, _ = web.run(requests.keep_open, token)
     if kept is None or kept.status not in (RequestStatus.OPEN, RequestStatus.MATCHED):
         flash("This request has ended, so there is nothing to keep open.", "info")
         return redirect(url_for("helping.my_requests"))
@@ -402,11 +366,11 @@ def comment(answer_id: int):
     request_id = answer.request_id
     form = CommentForm()
     if form.validate_on_submit():
-        _, error = _do(answers.comment_on_answer, current_user, answer, form.body.data)
+        _, error = web.run(answers.comment_on_answer, current_user, answer, form.body.data)
         if error is None:
             flash("Your message is sent.", "success")
             return _to_request(request_id)
-        if not _field_error(form, error):
+        if not web.error_on_field(form, error):
             flash(str(error), "error")
             return _to_request(request_id)
     return _request_page(answer.request, 400, comment_form=form, form_answer_id=answer.id)
@@ -419,7 +383,7 @@ def accept_answer(answer_id: int):
     answer = _access_answer(answer_id)
     request_id = answer.request_id
     accept = matches.accept_answer if answer.kind == AnswerKind.OFFER else matches.accept_invitation
-    match, error = _do(accept, current_user, answer)
+    match, error = web.run(accept, current_user, answer)
     if error:
         flash(str(error), "error")
         return _to_request(request_id)
@@ -439,11 +403,11 @@ def decline_answer(answer_id: int):
             decline = answers.decline_answer
         else:
             decline = answers.decline_invitation
-        _, error = _do(decline, current_user, answer, form.reason.data)
+        _, error = web.run(decline, current_user, answer, form.reason.data)
         if error is None:
             flash("Declined, kindly. We have let them know.", "success")
             return _to_request(request_id)
-        if not _field_error(form, error):
+        if not web.error_on_field(form, error):
             flash(str(error), "error")
             return _to_request(request_id)
     return _request_page(answer.request, 400, decline_form=form, form_answer_id=answer.id)
@@ -454,7 +418,7 @@ def decline_answer(answer_id: int):
 def withdraw_answer(answer_id: int):
     answer = _access_answer(answer_id)
     request_id = answer.request_id
-    _, error = _do(answers.withdraw_answer, current_user, answer)
+    _, error = web.run(answers.withdraw_answer, current_user, answer)
     flash(str(error) if error else "Your offer is withdrawn.", "error" if error else "success")
     return _to_request(request_id)
 
@@ -510,11 +474,11 @@ def cancel_match(match_id: int):
     match = _access_match(match_id)
     form = CancelForm()
     if form.validate_on_submit():
-        _, error = _do(matches.cancel_match, current_user, match, form.reason.data)
+        _, error = web.run(matches.cancel_match, current_user, match, form.reason.data)
         if error is None:
             flash("The match is cancelled and the place is free again.", "success")
             return redirect(url_for("helping.show_match", match_id=match_id))
-        if not _field_error(form, error):
+        if not web.error_on_field(form, error):
             flash(str(error), "error")
             return redirect(url_for("helping.show_match", match_id=match_id))
     return _match_page(match, form, 400)
@@ -529,11 +493,11 @@ def edit_offer():
     offer = offers.offer_of(current_user.id)
     form = OfferForm() if request.method == "POST" else OfferForm.for_offer(offer)
     if request.method == "POST" and form.validate_on_submit():
-        _, error = _do(offers.save_offer, current_user, form.to_input())
+        _, error = web.run(offers.save_offer, current_user, form.to_input())
         if error is None:
             flash("Your offer is saved. Thank you for helping!", "success")
             return redirect(url_for("helping.edit_offer"))
-        if not _field_error(form, error):
+        if not web.error_on_field(form, error):
             flash(str(error), "error")
         offer = offers.offer_of(current_user.id)
     left = offers.capacity_left(offer) if offer else None

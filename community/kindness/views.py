@@ -13,45 +13,16 @@ from sqlalchemy import func, select
 from community.accounts.forms import ConfirmForm
 from community.accounts.models import User
 from community.db import db, utcnow
-from community.helping import matches
-from community.helping.errors import HelpingError, NotFound
+from community.helping import matches, web
+from community.helping.errors import NotFound
 from community.kindness import service, svg
 from community.kindness.forms import PrivacyForm, ReplyForm, ThanksForm
 from community.kindness.jobs import describe_chain, when
 from community.kindness.models import CameBack, HelpAct, KindnessPrivacy, MemberRipples
-from community.profiles.service import ID_MAX, ProfileNotFound, access_profile
+from community.profiles.service import ProfileNotFound, access_profile
 
 bp = Blueprint("kindness", __name__)
 TOP = 10
-
-
-@bp.url_value_preprocessor
-def _refuse_impossible_ids(endpoint, values) -> None:
-    for value in (values or {}).values():
-        if isinstance(value, int) and not 0 < value <= ID_MAX:
-            abort(404)
-
-
-def _do(call, *args, **kwargs):
-    """One domain call, committed; (result, None) or (None, error); 404 on NotFound."""
-    try:
-        result = call(*args, **kwargs)
-    except NotFound:
-        db.session.rollback()
-        abort(404)
-    except HelpingError as error:
-        db.session.rollback()
-        return None, error
-    db.session.commit()
-    return result, None
-
-
-def _field_error(form, error: HelpingError) -> bool:
-    field = form._fields.get(error.field) if error.field else None
-    if field is None:
-        return False
-    field.errors = [*field.errors, str(error)]
-    return True
 
 
 def _member(user_id: int) -> User:
@@ -93,7 +64,7 @@ def complete_match(match_id: int):
         abort(404)  # the helper does not mark their own help received
     form = ThanksForm()
     if form.validate_on_submit():
-        _, error = _do(
+        _, error = web.run(
             service.complete_match,
             current_user,
             match,
@@ -104,7 +75,7 @@ def complete_match(match_id: int):
         if error is None:
             flash("Thank you! Your helper will see your thanks.", "success")
             return redirect(url_for("helping.show_match", match_id=match_id))
-        if not _field_error(form, error):
+        if not web.error_on_field(form, error):
             flash(str(error), "error")
             return redirect(url_for("helping.show_match", match_id=match_id))
     return _match_page(match, status=400, thanks_form=form)
@@ -117,7 +88,7 @@ def reply(thanks_id: int):
     form = ReplyForm()
     error = None
     if form.validate_on_submit():
-        _, error = _do(service.reply_to_thanks, current_user, thanks, form.reply.data)
+        _, error = web.run(service.reply_to_thanks, current_user, thanks, form.reply.data)
     else:
         error = next(iter(form.reply.errors), "Write your reply.")
     flash(str(error) if error else "Your reply is sent.", "error" if error else "success")
@@ -131,7 +102,7 @@ def thanks_privacy(thanks_id: int):
     form = PrivacyForm()
     if not form.validate_on_submit():
         abort(400)
-    _do(service.set_thanks_private, current_user, thanks, form.private.data)
+    web.run(service.set_thanks_private, current_user, thanks, form.private.data)
     flash("This thank-you is private." if form.private.data else "This thank-you shows.", "success")
     return _back_to(thanks)
 
@@ -156,7 +127,7 @@ def thank_member(user_id: int):
     if form.is_submitted():
         status = 400
         if form.validate():
-            _, error = _do(
+            _, error = web.run(
                 service.thank_outside,
                 current_user,
                 member,
@@ -167,7 +138,7 @@ def thank_member(user_id: int):
             if error is None:
                 flash(f"Thank you! {member.display_name} will be asked to confirm it.", "success")
                 return redirect(url_for("profiles.show", user_id=member.id))
-            if not _field_error(form, error):
+            if not web.error_on_field(form, error):
                 flash(str(error), "error")
     return render_template("kindness/thank.html", member=member, form=form), status
 
@@ -188,7 +159,7 @@ def confirm_thanks(thanks_id: int):
     thanks = _access_thanks(thanks_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    _, error = _do(service.confirm_thanks, current_user, thanks)
+    _, error = web.run(service.confirm_thanks, current_user, thanks)
     flash(
         str(error) if error else "Confirmed. Thank you for helping!",
         "error" if error else "success",
@@ -202,7 +173,7 @@ def decline_thanks(thanks_id: int):
     thanks = _access_thanks(thanks_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    _, error = _do(service.decline_thanks, current_user, thanks)
+    _, error = web.run(service.decline_thanks, current_user, thanks)
     flash(
         str(error) if error else "Declined: no act of help is recorded.",
         "error" if error else "success",
@@ -262,7 +233,7 @@ def privacy():
     form = PrivacyForm()
     if not form.validate_on_submit():
         abort(400)
-    _do(service.set_ripples_private, current_user, form.private.data)
+    web.run(service.set_ripples_private, current_user, form.private.data)
     flash(
         "Your acts of help are off public pages now."
         if form.private.data

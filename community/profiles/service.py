@@ -22,7 +22,7 @@ from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from community.accounts.models import User
 from community.accounts.service import AccountError, clean_display_name
-from community.db import db
+from community.db import ID_MAX, db
 from community.profiles import taxonomy
 from community.profiles.models import Genre, Profile, ProfileLink, Skill, WritingStage
 
@@ -38,8 +38,6 @@ SEARCH_TERMS_MAX = 5
 ORDERS = {"newest": "Newest first", "name": "By name"}
 # Far beyond any real directory; keeps OFFSET inside every database's integer range.
 PAGE_MAX = 100_000
-# Ids come from the URL; SQLite raises on integers wider than 64 bits.
-ID_MAX = 2**63 - 1
 
 # tzdata ships a few names that are not places a person lives in.
 NOT_TIMEZONES = {"Factory", "localtime", "posixrules"}
