@@ -16,8 +16,9 @@ from community.accounts.forms import ConfirmForm
 from community.accounts.models import User
 from community.chat import realtime, service
 from community.chat.forms import MessageForm
+from community.chat.models import ConversationKind
 from community.db import db
-from community.network.models import Welcome
+from community.network import welcomes
 
 bp = Blueprint("chat", __name__)
 
@@ -84,31 +85,14 @@ def show(conversation_id: int):
         seen_seq=other_member.last_read_seq,
         refusal=service.talk_refusal(conversation, current_user),
         i_blocked=service.has_blocked(current_user.id, other.id),
-        welcomes=_welcomes(conversation, other) if not before else [],
+        welcomes=(
+            welcomes.between(current_user.id, other.id)
+            if conversation.kind == ConversationKind.CONNECTION and not before
+            else []
+        ),
         form=form,
         confirm=ConfirmForm(),
     ), status
-
-
-def _welcomes(conversation, other: User) -> list[Welcome]:
-    """The personal welcomes the two wrote each other open a connection's chat."""
-    if conversation.kind != "connection":
-        return []
-    from sqlalchemy import or_, select
-
-    return list(
-        db.session.scalars(
-            select(Welcome)
-            .where(
-                or_(
-                    (Welcome.sender_id == current_user.id) & (Welcome.recipient_id == other.id),
-                    (Welcome.sender_id == other.id) & (Welcome.recipient_id == current_user.id),
-                )
-            )
-            .order_by(Welcome.created_at)
-            .limit(5)
-        )
-    )
 
 
 @bp.post("/members/<int:user_id>/chat")

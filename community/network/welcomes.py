@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
 from community.accounts.models import User
@@ -143,4 +143,23 @@ def received(user_id: int, limit: int = 50) -> list[Welcome]:
             .order_by(Welcome.created_at.desc())
             .limit(limit)
         ).unique()
+    )
+
+
+def between(a_id: int, b_id: int, limit: int = 5) -> list[Welcome]:
+    """The welcomes two members wrote each other, oldest first: the opening of
+    their conversation once they are connected."""
+    return list(
+        db.session.scalars(
+            select(Welcome)
+            .where(
+                or_(
+                    (Welcome.sender_id == a_id) & (Welcome.recipient_id == b_id),
+                    (Welcome.sender_id == b_id) & (Welcome.recipient_id == a_id),
+                )
+            )
+            .options(joinedload(Welcome.sender))
+            .order_by(Welcome.created_at, Welcome.id)
+            .limit(limit)
+        )
     )

@@ -466,3 +466,24 @@ def test_with_csrf_on_the_coach_takes_the_pages_token(client, sam, maya):
     response = client.post(f"/welcome/{maya.id}", data={"body": PERSONAL, "csrf_token": form_token})
     assert response.status_code == 302
     assert welcome_count() == 1
+
+
+def test_between_lists_the_welcomes_of_one_pair_oldest_first(app, make_user):
+    ann, ben, cat = make_user(), make_user(), make_user()
+    now = utcnow()
+    for minutes, sender, recipient in [(3, ann, ben), (1, ben, ann), (2, cat, ann)]:
+        db.session.add(
+            Welcome(
+                sender_id=sender.id,
+                recipient_id=recipient.id,
+                body=f"note from {sender.id}",
+                fingerprint=str(minutes),
+                created_at=now - timedelta(minutes=minutes),
+            )
+        )
+    db.session.commit()
+    assert [(w.sender_id, w.recipient_id) for w in welcomes.between(ann.id, ben.id)] == [
+        (ann.id, ben.id),
+        (ben.id, ann.id),
+    ]
+    assert [w.sender_id for w in welcomes.between(ben.id, cat.id)] == []
