@@ -8,6 +8,7 @@ import click
 from flask import Flask, current_app
 
 from community import jobs
+from community.site.actions import attempt
 
 
 def register_cli(app: Flask) -> None:
@@ -16,6 +17,17 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(jobs_group)
     app.cli.add_command(seed_demo)
     app.cli.add_command(ripples_group)
+
+
+def run_command(body, *args, **kwargs):
+    """The one place a CLI command commits: run ``body``, commit; on a
+    KindredError roll back and stop with its message (on the option it names)."""
+    result, error = attempt(body, *args, **kwargs)
+    if error is None:
+        return result
+    if error.field:
+        raise click.BadParameter(error.message, param_hint=error.field.replace("_", "-"))
+    raise click.ClickException(error.message)
 
 
 @click.command("serve")
@@ -52,22 +64,20 @@ def serve(host: str, port: int) -> None:
 @click.password_option()
 def create_admin(email: str, name: str, password: str) -> None:
     """Create a verified admin account, or make an existing member an admin."""
+    user = run_command(_make_admin, email, name, password)
+    click.echo(f"{user.email} is an admin.")
+
+
+def _make_admin(email: str, name: str, password: str):
     from community.accounts import service
     from community.accounts.models import User
-    from community.accounts.passwords import (
-        PasswordPolicyError,
-        check_password_policy,
-        hash_password,
-    )
+    from community.accounts.passwords import check_password_policy, hash_password
     from community.db import db, utcnow
     from community.profiles.models import Profile
 
     user = service.find_by_email(email)
     if user is None:
-        try:
-            check_password_policy(password)
-        except PasswordPolicyError as error:
-            raise click.BadParameter(str(error), param_hint="password") from error
+        check_password_policy(password)
         user = User(
             email=service.normalize_email(email),
             display_name=service.clean_display_name(name),
@@ -77,8 +87,7 @@ def create_admin(email: str, name: str, password: str) -> None:
         )
         db.session.add(user)
     user.is_admin = True
-    db.session.commit()
-    click.echo(f"{user.email} is an admin.")
+    return user
 
 
 @click.group("jobs")

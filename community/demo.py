@@ -36,6 +36,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from community.accounts.models import User
 from community.accounts.passwords import hash_password
 from community.db import db, utcnow
+from community.errors import KindredError
 from community.helping import answers, matches, matching, offers, requests
 from community.helping.errors import HelpingError
 from community.helping.models import (
@@ -1015,7 +1016,7 @@ class _Helping:
             self._play_shape(rng, timeline, request, shape)
             self._date(rng, timeline, request)
             db.session.commit()
-        except HelpingError:
+        except KindredError:
             # Not enough free volunteers for this shape (a small --members): skip it whole.
             db.session.rollback()
             self.counts.skipped += 1
@@ -1138,7 +1139,7 @@ class _Helping:
             play(rng, timeline, request)
             self._date(rng, timeline, request)
             db.session.commit()
-        except HelpingError:
+        except KindredError:
             db.session.rollback()
             self.counts.skipped += 1
             return
@@ -1304,7 +1305,7 @@ class _Helping:
             if match.created_at.strftime("%Y-%m") != offers.current_month():
                 offers.release_capacity(helper.id, offers.current_month())
             db.session.commit()
-        except HelpingError:
+        except KindredError:
             db.session.rollback()
             self.counts.skipped += 1
             return
@@ -1338,7 +1339,7 @@ class _Helping:
                 notification.created_at = written
                 notification.read_at = confirmed
             db.session.commit()
-        except HelpingError:
+        except KindredError:
             db.session.rollback()
             self.counts.skipped += 1
             return

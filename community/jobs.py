@@ -16,6 +16,11 @@ Periodic jobs are listed in :data:`PERIODIC`. With Redis, ``rq cron
 community/cron.py`` enqueues them; without it, :func:`start_in_process_scheduler`
 runs them on a timer inside the web process. Each is also a ``flask jobs``
 CLI command.
+
+A job commits in one place too: its body is wrapped in :func:`commits` (or a
+job that works in units, one transaction each, calls
+:func:`in_transaction` per unit), which commits when the body returns and
+rolls back when it raises. Domain code that a job calls still only flushes.
 """
 
 from __future__ import annotations
@@ -27,16 +32,39 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import partial
+from functools import partial, wraps
 from typing import Any
 
 from flask import Flask, current_app, has_app_context
 from redis import Redis
 from rq import Queue, Retry
 
-from community.db import after_commit
+from community.db import after_commit, db
 
 log = logging.getLogger(__name__)
+
+
+def in_transaction(body: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Run one unit of a job's work and commit it; roll back and re-raise if it
+    raises. The one place jobs commit, so their after-commit work runs once."""
+    try:
+        result = body(*args, **kwargs)
+    except BaseException:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    return result
+
+
+def commits(body: Callable[..., Any]) -> Callable[..., Any]:
+    """Make ``body`` a job that runs in one transaction (:func:`in_transaction`),
+    however it is called: by a worker, the timer, the CLI or a test."""
+
+    @wraps(body)
+    def job(*args: Any, **kwargs: Any) -> Any:
+        return in_transaction(body, *args, **kwargs)
+
+    return job
 
 
 @dataclass(frozen=True)

@@ -8,11 +8,13 @@ from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 
+from community.errors import Invalid
+
 MIN_LENGTH = 10
 MAX_LENGTH = 256
 
 
-class PasswordPolicyError(ValueError):
+class PasswordPolicyError(Invalid):
     """The password breaks the policy; the message says how, for the member."""
 
 
@@ -23,18 +25,19 @@ def _common_passwords() -> frozenset[str]:
     return frozenset(FREQUENCY_LISTS["passwords"])
 
 
-def check_password_policy(password: str) -> None:
-    """Raise PasswordPolicyError unless ``password`` may be used.
+def check_password_policy(password: str, field: str = "password") -> None:
+    """Raise PasswordPolicyError (on ``field``) unless ``password`` may be used.
 
     Any characters are allowed; length is counted in characters.
     """
     if len(password) < MIN_LENGTH:
-        raise PasswordPolicyError(f"Use at least {MIN_LENGTH} characters.")
+        raise PasswordPolicyError(f"Use at least {MIN_LENGTH} characters.", field)
     if len(password) > MAX_LENGTH:
-        raise PasswordPolicyError(f"Use at most {MAX_LENGTH} characters.")
+        raise PasswordPolicyError(f"Use at most {MAX_LENGTH} characters.", field)
     if password.lower() in _common_passwords():
         raise PasswordPolicyError(
-            "That password is on the list of the most common passwords. Choose another."
+            "That password is on the list of the most common passwords. Choose another.",
+            field,
         )
 
 

@@ -15,6 +15,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import delete, func, select
 
+from community import jobs
 from community.accounts import sessions
 from community.accounts.models import AccountToken, LoginSession, User
 from community.accounts.passwords import (
@@ -25,6 +26,7 @@ from community.accounts.passwords import (
     verify_password,
 )
 from community.db import db, utcnow
+from community.errors import Invalid
 from community.mail.outbox import queue_email
 from community.notifications.service import notify
 from community.profiles.models import Profile
@@ -36,7 +38,7 @@ CHANGE_EMAIL = "change_email"
 DISPLAY_NAME_MAX = 80
 
 
-class AccountError(Exception):
+class AccountError(Invalid):
     """A rule of accounts was broken; the message is fit to show the member."""
 
 
@@ -145,9 +147,9 @@ def sign_up(email: str, display_name: str, password: str) -> User | None:
 def clean_display_name(name: str) -> str:
     name = " ".join(name.split())
     if not name:
-        raise AccountError("Tell us the name you would like to be known by.")
+        raise AccountError("Tell us the name you would like to be known by.", "display_name")
     if len(name) > DISPLAY_NAME_MAX:
-        raise AccountError(f"Use at most {DISPLAY_NAME_MAX} characters.")
+        raise AccountError(f"Use at most {DISPLAY_NAME_MAX} characters.", "display_name")
     return name
 
 
@@ -194,6 +196,15 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
+def log_in(email: str, password: str, *, remember: bool, user_agent: str = "") -> User | None:
+    """Authenticate and start a login session; None when the email and password
+    do not match an account (nothing else is written then)."""
+    user = authenticate(email, password)
+    if user is not None:
+        sessions.start_login_session(user, remember=remember, user_agent=user_agent)
+    return user
+
+
 def sign_out_everywhere(user: User) -> int:
     """End every login session of the member, this one included."""
     return sessions.end_all_login_sessions(user)
@@ -236,8 +247,8 @@ def reset_password(raw: str, new_password: str) -> User:
 def change_password(user: User, current_password: str, new_password: str) -> None:
     """Change the password; every other login session of the member ends."""
     if not verify_password(user.password_hash, current_password):
-        raise WrongPassword("Your current password is not right.")
-    check_password_policy(new_password)
+        raise WrongPassword("Your current password is not right.", "current_password")
+    check_password_policy(new_password, "new_password")
     _set_password(user, new_password)
     sessions.end_all_login_sessions(user, keep=user.current_login_session)
 
@@ -262,10 +273,10 @@ def _set_password(user: User, new_password: str) -> None:
 def request_email_change(user: User, password: str, new_email: str) -> None:
     """Send a confirmation link to ``new_email``; the change happens when it is used."""
     if not verify_password(user.password_hash, password):
-        raise WrongPassword("Your current password is not right.")
+        raise WrongPassword("Your current password is not right.", "password")
     new_email = normalize_email(new_email)
     if new_email == user.email:
-        raise AccountError("That is already your email address.")
+        raise AccountError("That is already your email address.", "new_email")
     if find_by_email(new_email) is not None:
         # Say the same as for a free address; tell the owner of that address.
         other = find_by_email(new_email)
@@ -325,7 +336,7 @@ def delete_account(user: User, password: str) -> None:
     later features) still has an author, but nothing identifies the person.
     """
     if not verify_password(user.password_hash, password):
-        raise WrongPassword("Your current password is not right.")
+        raise WrongPassword("Your current password is not right.", "password")
     from community.mail.models import OutboxEmail
     from community.notifications.models import Notification, NotificationPreference
 
@@ -347,12 +358,12 @@ def delete_account(user: User, password: str) -> None:
     user.deleted_at = utcnow()
 
 
+@jobs.commits
 def purge_expired() -> int:
     """Delete expired login sessions and tokens. A periodic job. Commits."""
     now = utcnow()
     count = db.session.execute(delete(LoginSession).where(LoginSession.expires_at <= now)).rowcount
     count += db.session.execute(delete(AccountToken).where(AccountToken.expires_at <= now)).rowcount
-    db.session.commit()
     return count
 
 

@@ -17,9 +17,8 @@ from community.accounts.forms import (
     ResetPasswordForm,
     SignupForm,
 )
-from community.accounts.passwords import PasswordPolicyError
-from community.db import db
 from community.extensions import limiter
+from community.site.actions import error_on_field, run
 
 bp = Blueprint("accounts", __name__)
 
@@ -27,6 +26,17 @@ CHECK_EMAIL = (
     "Thank you! If the address can be used, an email is on its way to it. "
     "Follow the link inside to continue."
 )
+
+
+def _show_error(form, error) -> None:
+    """A refused form: the error on the field it names, else above the form."""
+    if not error_on_field(form, error):
+        form.form_errors.append(str(error))
+
+
+def _link_invalid(error):
+    """An emailed link that cannot be used (unknown, used, expired, taken)."""
+    return render_template("accounts/link_invalid.html", message=str(error)), 400
 
 
 def _login_account_key() -> str:
@@ -59,14 +69,10 @@ def signup():
         return redirect(url_for("site.home"))
     form = SignupForm()
     if form.validate_on_submit():
-        try:
-            service.sign_up(form.email.data, form.display_name.data, form.password.data)
-        except PasswordPolicyError as error:
-            form.password.errors.append(str(error))
-        except service.AccountError as error:
-            form.display_name.errors.append(str(error))
+        _, error = run(service.sign_up, form.email.data, form.display_name.data, form.password.data)
+        if error:
+            _show_error(form, error)
         else:
-            db.session.commit()
             # The same page whether the address was free or taken. The new
             # member is not logged in here: a page (or cookie) that differed
             # would tell anyone whether an address has an account. They log
@@ -77,12 +83,9 @@ def signup():
 
 @bp.get("/verify/<token>")
 def verify_email(token: str):
-    try:
-        user = service.verify_email(token)
-    except service.InvalidToken as error:
-        db.session.rollback()
-        return render_template("accounts/link_invalid.html", message=str(error)), 400
-    db.session.commit()
+    user, error = run(service.verify_email, token)
+    if error:
+        return _link_invalid(error)
     flash(f"Thank you, {user.display_name}: your email address is confirmed.", "success")
     # Next stop for a newcomer: the walk-through (profile, people, requests).
     if current_user.is_authenticated and current_user.id == user.id:
@@ -98,8 +101,7 @@ def resend_verification():
     if current_user.is_verified:
         flash("Your email address is already confirmed.", "info")
     else:
-        service.send_verification(current_user)
-        db.session.commit()
+        run(service.send_verification, current_user)
         flash(f"We sent a new link to {current_user.email}.", "info")
     return redirect(request.referrer if request.referrer else url_for("site.home"))
 
@@ -117,16 +119,17 @@ def login():
         return redirect(url_for("site.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = service.authenticate(form.email.data, form.password.data)
+        user, _ = run(
+            service.log_in,
+            form.email.data,
+            form.password.data,
+            remember=form.remember.data,
+            user_agent=request.user_agent.string,
+        )
         if user is not None:
-            sessions.start_login_session(
-                user, remember=form.remember.data, user_agent=request.user_agent.string
-            )
-            db.session.commit()
             flash(f"Welcome back, {user.display_name}.", "success")
             return redirect(_safe_next(request.args.get("next")))
         g.login_failed = True
-        db.session.rollback()
         form.password.errors.append("That email and password do not match an account.")
         form.password.data = ""
     return render_template("accounts/login.html", form=form)
@@ -135,8 +138,7 @@ def login():
 @bp.post("/logout")
 def logout():
     if current_user.is_authenticated and ConfirmForm().validate_on_submit():
-        sessions.end_login_session(current_user)
-        db.session.commit()
+        run(sessions.end_login_session, current_user)
         logout_user()
         flash("You are logged out. See you soon!", "info")
     return redirect(url_for("site.home"))
@@ -147,26 +149,22 @@ def logout():
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        service.request_password_reset(form.email.data)
-        db.session.commit()
+        run(service.request_password_reset, form.email.data)
         return render_template("accounts/check_email.html", message=CHECK_EMAIL)
     return render_template("accounts/forgot_password.html", form=form)
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
 def reset_password(token: str):
-    try:
-        service.peek_token(token, service.RESET)
-    except service.InvalidToken as error:
-        return render_template("accounts/link_invalid.html", message=str(error)), 400
+    _, error = run(service.peek_token, token, service.RESET)
+    if error:
+        return _link_invalid(error)
     form = ResetPasswordForm()
     if form.validate_on_submit():
-        try:
-            service.reset_password(token, form.password.data)
-        except PasswordPolicyError as error:
-            form.password.errors.append(str(error))
-        else:
-            db.session.commit()
+        _, error = run(service.reset_password, token, form.password.data)
+        if error and not error_on_field(form, error):
+            return _link_invalid(error)  # the link was used meanwhile
+        if error is None:
             if current_user.is_authenticated:
                 logout_user()
             flash("Your password is changed. Log in with it now.", "success")
@@ -200,23 +198,24 @@ def settings():
 def change_password():
     form = ChangePasswordForm(prefix="password")
     if form.validate_on_submit():
-        try:
-            service.change_password(
-                current_user, form.current_password.data, form.new_password.data
-            )
-        except service.WrongPassword as error:
-            form.current_password.errors.append(str(error))
-        except PasswordPolicyError as error:
-            form.new_password.errors.append(str(error))
-        else:
-            sessions.rotate_login_session(
-                current_user._get_current_object(), user_agent=request.user_agent.string
-            )
-            db.session.commit()
+        _, error = run(
+            _change_password,
+            current_user._get_current_object(),
+            form.current_password.data,
+            form.new_password.data,
+        )
+        if error is None:
             flash("Your password is changed. Other devices have been logged out.", "success")
             return redirect(url_for("accounts.settings"))
-    db.session.rollback()
+        _show_error(form, error)
     return _settings_page(password_form=form)
+
+
+def _change_password(user, current_password: str, new_password: str) -> None:
+    """The password changes, and this device's login session is a new one (the
+    old session's secret may have been seen with the old password)."""
+    service.change_password(user, current_password, new_password)
+    sessions.rotate_login_session(user, user_agent=request.user_agent.string)
 
 
 @bp.post("/account/email")
@@ -224,32 +223,26 @@ def change_password():
 def change_email():
     form = ChangeEmailForm(prefix="email")
     if form.validate_on_submit():
-        try:
-            service.request_email_change(current_user, form.password.data, form.new_email.data)
-        except service.WrongPassword as error:
-            form.password.errors.append(str(error))
-        except service.AccountError as error:
-            form.new_email.errors.append(str(error))
+        _, error = run(
+            service.request_email_change, current_user, form.password.data, form.new_email.data
+        )
+        if error:
+            _show_error(form, error)
         else:
-            db.session.commit()
             flash(
                 f"We sent a link to {form.new_email.data}. Your address changes when you "
                 "follow it.",
                 "info",
             )
             return redirect(url_for("accounts.settings"))
-    db.session.rollback()
     return _settings_page(email_form=form)
 
 
 @bp.get("/account/email/confirm/<token>")
 def confirm_email_change(token: str):
-    try:
-        service.confirm_email_change(token)
-    except service.AccountError as error:
-        db.session.rollback()
-        return render_template("accounts/link_invalid.html", message=str(error)), 400
-    db.session.commit()
+    _, error = run(service.confirm_email_change, token)
+    if error:
+        return _link_invalid(error)
     flash("Your new email address is confirmed.", "success")
     destination = "accounts.settings" if current_user.is_authenticated else "accounts.login"
     return redirect(url_for(destination))
@@ -259,8 +252,7 @@ def confirm_email_change(token: str):
 @login_required
 def sign_out_everywhere():
     if ConfirmForm(prefix="everywhere").validate_on_submit():
-        service.sign_out_everywhere(current_user)
-        db.session.commit()
+        run(service.sign_out_everywhere, current_user)
         logout_user()
         flash("You are logged out on every device, this one included.", "info")
         return redirect(url_for("accounts.login"))
@@ -272,14 +264,11 @@ def sign_out_everywhere():
 def delete_account():
     form = DeleteAccountForm()
     if form.validate_on_submit():
-        try:
-            service.delete_account(current_user, form.password.data)
-        except service.WrongPassword as error:
-            form.password.errors.append(str(error))
+        _, error = run(service.delete_account, current_user, form.password.data)
+        if error:
+            _show_error(form, error)
         else:
-            db.session.commit()
             logout_user()
             flash("Your account is deleted. Thank you for the help you gave.", "info")
             return redirect(url_for("site.home"))
-    db.session.rollback()
     return render_template("accounts/delete.html", form=form), 400 if form.errors else 200

@@ -11,7 +11,7 @@ from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
 from community.admin import service
-from community.db import db
+from community.site.actions import run
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -52,7 +52,6 @@ def announce():
         return render_template(
             "admin/dashboard.html", figures=service.dashboard_figures(), form=form
         ), 400
-    count = service.announce(form.title.data)
-    db.session.commit()
+    count, _ = run(service.announce, form.title.data)
     flash(f"Announcement sent to {count} members.", "success")
     return redirect(url_for("admin.dashboard"))

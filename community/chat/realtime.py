@@ -40,10 +40,12 @@ from sqlalchemy.orm import aliased
 
 from community.accounts.models import User
 from community.chat import service
-from community.chat.models import ConversationMember
+from community.chat.models import Conversation, ConversationMember
 from community.chat.presence import HEARTBEAT_SECONDS, Connection, MemoryPresence, RedisPresence
-from community.db import ID_MAX, db, utcnow
+from community.db import ID_MAX, after_commit, db, utcnow
+from community.errors import KindredError
 from community.extensions import socketio
+from community.site.actions import acknowledge, attempt
 
 log = logging.getLogger(__name__)
 
@@ -92,14 +94,21 @@ def on_disconnect(reason=None):
     if connection is None or not offline:
         return
     now = utcnow()
-    user = db.session.get(User, connection.user_id)
-    if user is not None:
-        user.last_seen_at = now
-        db.session.commit()
+    seen, _ = attempt(_record_last_seen, connection.user_id, now)
+    if seen:
         _tell_partners(
             connection.user_id,
             {"user_id": connection.user_id, "online": False, "last_seen": now.isoformat()},
         )
+
+
+def _record_last_seen(user_id: int, now) -> bool:
+    """The member's last connection closed at ``now``; False for a member gone."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        return False
+    user.last_seen_at = now
+    return True
 
 
 def _start_heartbeat(app: Flask) -> None:
@@ -152,8 +161,10 @@ def _error(code: str, message: str) -> dict[str, Any]:
 
 
 def member_event(handler):
-    """Run ``handler(user, data)`` for a signed-in member; turn every refusal
-    into a structured error (never an exception into the socket)."""
+    """Run ``handler(user, data)`` for a signed-in member through
+    :func:`community.site.actions.acknowledge` (which commits once, after the
+    handler, or rolls back); every refusal becomes a structured error, never
+    an exception into the socket."""
 
     @functools.wraps(handler)
     def wrapper(data=None):
@@ -166,15 +177,10 @@ def member_event(handler):
         if not isinstance(data, dict):
             return _error("invalid", "Send an object with the event's fields.")
         try:
-            result = handler(current_user._get_current_object(), data)
-        except service.ChatError as error:
-            db.session.rollback()
-            return {"ok": False, "error": error.as_dict()}
+            return acknowledge(handler, current_user._get_current_object(), data)
         except Exception:
-            db.session.rollback()
             log.exception("chat event %s failed", handler.__name__)
             return _error("server_error", "Something went wrong on our side. Please try again.")
-        return {"ok": True, **(result or {})}
 
     return wrapper
 
@@ -211,7 +217,6 @@ def _number(value, default: int = 0) -> int:
 def on_send(user: User, data: dict):
     sent = service.send(user, _conversation_id(data), data.get("client_id"), data.get("body"))
     payload = service.message_payload(sent.message)
-    db.session.commit()
     return {"message": payload, "duplicate": not sent.created}
 
 
@@ -230,7 +235,7 @@ def on_sync(user: User, data: dict):
         try:
             conversation = service.access(user, _conversation_id({"conversation_id": key}))
             missed = service.after(conversation, _number(last_seq))
-        except service.ChatError as error:
+        except KindredError as error:  # one conversation's refusal, not the event's
             errors[str(key)] = error.as_dict()
             continue
         messages[str(conversation.id)] = [service.message_payload(m) for m in missed]
@@ -254,8 +259,9 @@ def on_history(user: User, data: dict):
 def on_read(user: User, data: dict):
     conversation = service.access(user, _conversation_id(data))
     seq = service.mark_read(user, conversation, _number(data.get("seq"), conversation.last_seq))
-    db.session.commit()
-    tell_read(conversation, user.id, seq)
+    conversation_id, user_id = conversation.id, user.id
+    # After the commit, in a fresh session: the receipt tells only what stayed.
+    after_commit(lambda: tell_read(db.session.get(Conversation, conversation_id), user_id, seq))
     return {"seq": seq}
 
 

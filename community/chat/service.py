@@ -24,7 +24,7 @@ from sqlalchemy import and_, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
-from community import jobs
+from community import errors, jobs
 from community.accounts.models import User
 from community.chat.models import (
     Block,
@@ -34,6 +34,7 @@ from community.chat.models import (
     Message,
 )
 from community.db import after_commit, db, utcnow
+from community.errors import Invalid, NotAllowed, RateLimited
 from community.helping import blocks
 from community.helping.models import Match, MatchStatus
 from community.network.follows import are_connected
@@ -47,36 +48,21 @@ CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
-class ChatError(Exception):
-    """A chat rule was broken; ``code`` is for clients, the message for people."""
-
-    code = "invalid"
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
-
-    def as_dict(self) -> dict[str, str]:
-        return {"code": self.code, "message": str(self)}
+class ChatError(Invalid):
+    """A chat rule was broken by the input; ``code`` is for clients, the message
+    for people."""
 
 
-class NotFound(ChatError):
+class NotFound(errors.NotFound):
     """Missing, or not the member's conversation: the same answer for both."""
 
-    code = "not_found"
-
-    def __init__(self, message: str = "We could not find that conversation."):
-        super().__init__(message)
+    default_message = "We could not find that conversation."
 
 
-class Refused(ChatError):
+class Refused(NotAllowed):
     """The member may read this conversation but not write in it now."""
 
     code = "refused"
-
-
-class RateLimited(ChatError):
-    code = "rate_limited"
 
 
 # --- opening conversations ------------------------------------------------------
@@ -543,6 +529,7 @@ def _schedule_unread_email(conversation_id: int, sender_id: int, now) -> None:
         jobs.enqueue_in(delay, send_unread_email, conversation_id, user_id)
 
 
+@jobs.commits
 def send_unread_email(conversation_id: int, user_id: int) -> bool:
     """A job: if the member still has unread messages in the conversation once
     the quiet period is over, send one notification listing them. Commits.
@@ -566,7 +553,6 @@ def send_unread_email(conversation_id: int, user_id: int) -> bool:
         .execution_options(synchronize_session=False)
     ).rowcount
     if claimed != 1:
-        db.session.rollback()
         return False
     member = db.session.get(ConversationMember, (conversation_id, user_id))
     since = max(member.last_read_seq, member.emailed_through_seq)
@@ -577,7 +563,6 @@ def send_unread_email(conversation_id: int, user_id: int) -> bool:
     ]
     recipient = member.user
     if not unread or recipient.is_deleted:
-        db.session.commit()
         return False
     quiet = timedelta(seconds=current_app.config["CHAT_EMAIL_QUIET_SECONDS"])
     if unread[0].created_at + quiet > now + timedelta(seconds=1):
@@ -586,7 +571,6 @@ def send_unread_email(conversation_id: int, user_id: int) -> bool:
         member.email_due_at = unread[0].created_at + quiet
         wait = (member.email_due_at - now).total_seconds()
         jobs.enqueue_in(wait, send_unread_email, conversation_id, user_id)
-        db.session.commit()
         return False
     member.emailed_through_seq = unread[-1].seq
     sender = unread[-1].sender
@@ -612,7 +596,6 @@ def send_unread_email(conversation_id: int, user_id: int) -> bool:
             "more": max(0, len(unread) - 20),
         },
     )
-    db.session.commit()
     return True
 
 

@@ -19,15 +19,13 @@ from community.chat.forms import MessageForm
 from community.chat.models import ConversationKind
 from community.db import db
 from community.network import welcomes
+from community.site.actions import run
 
 bp = Blueprint("chat", __name__)
 
 
 def _conversation(conversation_id: int):
-    try:
-        return service.access(current_user, conversation_id)
-    except service.NotFound:
-        abort(404)
+    return service.access(current_user, conversation_id)  # NotFound: a 404 page
 
 
 @bp.get("/chats")
@@ -44,19 +42,17 @@ def show(conversation_id: int):
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():
-            try:
-                service.send(
-                    current_user._get_current_object(),
-                    conversation.id,
-                    form.client_id.data,
-                    form.body.data,
-                )
-            except service.ChatError as error:
-                db.session.rollback()
-                form.body.errors = [*form.body.errors, str(error)]
-            else:
-                db.session.commit()
+            _, error = run(
+                service.send,
+                current_user._get_current_object(),
+                conversation.id,
+                form.client_id.data,
+                form.body.data,
+            )
+            if error is None:
                 return redirect(url_for("chat.show", conversation_id=conversation.id) + "#latest")
+            # Every refusal of a message shows under the message box.
+            form.body.errors = [*form.body.errors, str(error)]
         status = 400
         conversation = _conversation(conversation_id)
     before = request.args.get("before", type=int)
@@ -66,8 +62,7 @@ def show(conversation_id: int):
         messages = service.latest(conversation)
         if request.method == "GET":
             before_read = service.membership(conversation, current_user.id).last_read_seq
-            seq = service.mark_read(current_user, conversation)
-            db.session.commit()
+            seq, _ = run(service.mark_read, current_user, conversation)
             conversation = _conversation(conversation_id)
             if seq > before_read:
                 realtime.tell_read(conversation, current_user.id, seq)
@@ -104,13 +99,10 @@ def start(user_id: int):
         abort(404)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        conversation = service.conversation_with(current_user, other)
-    except service.ChatError as error:
-        db.session.rollback()
+    conversation, error = run(service.conversation_with, current_user, other)
+    if error:
         flash(str(error), "error")
         return redirect(url_for("profiles.show", user_id=other.id))
-    db.session.commit()
     return redirect(url_for("chat.show", conversation_id=conversation.id))
 
 
@@ -121,8 +113,10 @@ def block(conversation_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     other = db.session.get(User, service.other_id(conversation, current_user.id))
-    if service.block(current_user, other):
-        db.session.commit()
+    blocked, error = run(service.block, current_user, other)
+    if error:
+        flash(str(error), "error")
+    elif blocked:
         flash(
             f"You have blocked {other.display_name}. Neither of you can write to the other, "
             "and any match between you has ended.",
@@ -138,7 +132,7 @@ def unblock(conversation_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     other = db.session.get(User, service.other_id(conversation, current_user.id))
-    if service.unblock(current_user, other):
-        db.session.commit()
+    unblocked, _ = run(service.unblock, current_user, other)
+    if unblocked:
         flash(f"You have unblocked {other.display_name}.", "info")
     return redirect(url_for("chat.show", conversation_id=conversation.id))

@@ -1,32 +1,27 @@
-"""Errors of the helping area. Messages are fit to show the member."""
+"""Errors of the helping area, as kinds of :mod:`community.errors`.
+
+Messages are fit to show the member. ``NotFound`` and ``NotAllowed`` are the
+site's own kinds (re-exported here, so helping code names them from one
+place); nothing distinguishes helping's from any other area's.
+"""
+
+from community.errors import Conflict, Invalid, NotAllowed, NotFound
+
+__all__ = ["AtCapacity", "HelpingError", "NoPlaceLeft", "NotAllowed", "NotFound", "TryAgain"]
 
 
-class HelpingError(Exception):
-    """A rule of requests, offers, answers or matches was broken."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
+class HelpingError(Invalid):
+    """A rule of requests, offers, answers or matches was broken by the input
+    (``field`` names the form field at fault, if any)."""
 
 
-class NotFound(HelpingError):
-    """Missing, or not the viewer's to see: the same answer for both."""
-
-    def __init__(self, message: str = "We could not find that."):
-        super().__init__(message)
-
-
-class NotAllowed(HelpingError):
-    """The viewer may see this but not do that."""
-
-
-class NoPlaceLeft(HelpingError):
+class NoPlaceLeft(Conflict):
     """Every helper place of the request is taken."""
 
 
-class AtCapacity(HelpingError):
+class AtCapacity(Conflict):
     """The volunteer has taken as many requests this month as they offered."""
 
 
-class TryAgain(HelpingError):
+class TryAgain(Conflict):
     """Someone else changed the same thing at the same moment."""

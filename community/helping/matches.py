@@ -234,6 +234,7 @@ def matches_on_request(user, request: HelpRequest) -> list[Match]:
     )
 
 
+@jobs.commits
 def send_introductions(match_id: int) -> bool:
     """Introduce the two members of a match to each other. A job; commits.
 
@@ -250,8 +251,6 @@ def send_introductions(match_id: int) -> bool:
         .execution_options(synchronize_session=False)
     ).rowcount
     if claimed != 1:
-        db.session.rollback()
         return False
     introduce(db.session.get(Match, match_id))
-    db.session.commit()
     return True

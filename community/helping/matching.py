@@ -37,6 +37,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from community import jobs
 from community.accounts.models import User
 from community.db import db, utcnow
 from community.helping import blocks
@@ -254,25 +255,30 @@ def rerank_all(batch: int = 1000) -> int:
             .group_by(Match.requester_id)
         ).all()
     )
-    done, last_id = 0, 0
-    while True:
+
+    def rerank_batch(after_id: int) -> tuple[int, int]:
+        """Rerank the next batch of offers; how many, and the last user id done."""
         offers = db.session.scalars(
             select(VolunteerOffer)
-            .where(VolunteerOffer.user_id > last_id)
+            .where(VolunteerOffer.user_id > after_id)
             .order_by(VolunteerOffer.user_id)
             .limit(batch)
             .options(joinedload(VolunteerOffer.user), selectinload(VolunteerOffer.skill_links))
         ).all()
-        if not offers:
-            return done
         for offer in offers:
             offer.recent_matches = recent.get(offer.user_id, 0)
             offer.helped_count = helped.get(offer.user_id, 0)
             offer.received_count = received.get(offer.user_id, 0)
             refresh_rank(offer, now)
-        db.session.commit()
-        done += len(offers)
-        last_id = offers[-1].user_id
+        return len(offers), offers[-1].user_id if offers else after_id
+
+    # One transaction per batch, so that a long rerank holds no lock for long.
+    done, last_id = 0, 0
+    while True:
+        count, last_id = jobs.in_transaction(rerank_batch, last_id)
+        if not count:
+            return done
+        done += count
 
 
 # --- volunteers for a request -------------------------------------------------

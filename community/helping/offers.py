@@ -14,6 +14,7 @@ from datetime import date
 
 from sqlalchemy import case, select, update
 
+from community import jobs
 from community.db import db, utcnow
 from community.helping.errors import HelpingError
 from community.helping.models import OfferSkill, VolunteerOffer
@@ -169,6 +170,7 @@ def release_capacity(user_id: int, taken_in: str) -> None:
         _rerank(offer)
 
 
+@jobs.commits
 def roll_over_month() -> int:
     """Start the new month's capacity for every offer still on an old month.
 
@@ -199,7 +201,6 @@ def roll_over_month() -> int:
         .values(available=True)
         .execution_options(synchronize_session=False)
     )
-    db.session.commit()
     return changed
 
 

@@ -21,6 +21,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import exists, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
+from community import jobs
 from community.db import db, utcnow
 from community.helping import search
 from community.helping.errors import HelpingError, NotAllowed, NotFound
@@ -318,6 +319,7 @@ def keep_open(token: str) -> HelpRequest:
     return request
 
 
+@jobs.commits
 def send_expiry_reminders() -> int:
     """Remind requesters whose open request will expire soon. A periodic job.
 
@@ -352,10 +354,10 @@ def send_expiry_reminders() -> int:
                 "token": keep_open_token(request),
             },
         )
-    db.session.commit()
     return len(due)
 
 
+@jobs.commits
 def expire_requests() -> int:
     """Close open requests with no activity for REQUEST_EXPIRY_DAYS. A periodic job."""
     now = utcnow()
@@ -397,7 +399,6 @@ def expire_requests() -> int:
                 "token": keep_open_token(request),
             },
         )
-    db.session.commit()
     return len(expired_ids)
 
 

@@ -1,11 +1,11 @@
 """Routes of the helping area: the board, requests, answers, matches, the offer.
 
 Thin adapters over the domain modules (community.helping.*): a view parses
-its form, calls one domain function, commits once, then flashes and
-redirects. Domain errors become:
+its form, calls one domain function through ``community.site.actions.run``
+(which commits once), then flashes and redirects. Domain errors become:
 
-- a HelpingError naming a field of the form: that field's error, and the
-  page rendered again with status 400 and the member's text kept;
+- an error naming a field of the form: that field's error, and the page
+  rendered again with the error's status and the member's text kept;
 - NotFound: 404 (missing and not-yours look the same);
 - any other refusal on a button (NotAllowed, and the races of making a
   match: NoPlaceLeft, AtCapacity, TryAgain): the transaction rolled back,
@@ -30,8 +30,7 @@ from community.accounts.forms import ConfirmForm
 from community.accounts.models import User
 from community.chat.models import Conversation
 from community.db import db, utcnow
-from community.helping import answers, matches, matching, offers, requests, search, web
-from community.helping.errors import NotAllowed, NotFound
+from community.helping import answers, matches, matching, offers, requests, search
 from community.helping.forms import (
     AnswerForm,
     BoardForm,
@@ -50,7 +49,7 @@ from community.helping.models import (
     MatchStatus,
     RequestStatus,
 )
-from community.site.errors import render_error
+from community.site.actions import error_on_field, run
 
 bp = Blueprint("helping", __name__)
 
@@ -76,24 +75,15 @@ def ago(moment: datetime | None) -> str:
 
 
 def _access_request(request_id: int) -> HelpRequest:
-    try:
-        return requests.access_request(current_user, request_id)
-    except NotFound:
-        abort(404)
+    return requests.access_request(current_user, request_id)
 
 
 def _access_answer(answer_id: int):
-    try:
-        return answers.access_answer(current_user, answer_id)
-    except NotFound:
-        abort(404)
+    return answers.access_answer(current_user, answer_id)
 
 
 def _access_match(match_id: int) -> Match:
-    try:
-        return matches.access_match(current_user, match_id)
-    except NotFound:
-        abort(404)
+    return matches.access_match(current_user, match_id)
 
 
 def _to_request(request_id: int):
@@ -191,13 +181,13 @@ def new_request():
         return _request_form_page(form)
     general_error, status = None, 400
     if form.validate_on_submit():
-        posted, error = web.run(requests.post_request, current_user, form.to_input())
+        posted, error = run(requests.post_request, current_user, form.to_input())
         if error is None:
             flash("Your request is posted. We will tell you when someone offers help.", "success")
             return _to_request(posted.id)
-        if not web.error_on_field(form, error):
+        if not error_on_field(form, error):
             general_error = str(error)
-            status = 403 if isinstance(error, NotAllowed) else 400
+            status = error.status
     return _request_form_page(form, general_error=general_error, status=status)
 
 
@@ -206,20 +196,17 @@ def new_request():
 def edit_request(request_id: int):
     """Only the requester edits, and not once the request has ended (403 otherwise)."""
     help_request = _access_request(request_id)
-    try:
-        requests.check_editable(current_user, help_request)
-    except NotAllowed as error:
-        return render_error(403, str(error))
+    requests.check_editable(current_user, help_request)  # NotAllowed: a 403 page
     if request.method == "GET":
         return _request_form_page(RequestForm.for_request(help_request), help_request)
     form = RequestForm()
     general_error = None
     if form.validate_on_submit():
-        _, error = web.run(requests.edit_request, current_user, help_request, form.to_input())
+        _, error = run(requests.edit_request, current_user, help_request, form.to_input())
         if error is None:
             flash("Your request is updated.", "success")
             return _to_request(request_id)
-        if not web.error_on_field(form, error):
+        if not error_on_field(form, error):
             general_error = str(error)
     return _request_form_page(form, help_request, general_error, 400)
 
@@ -278,7 +265,7 @@ def show_request(request_id: int):
 @login_required
 def close_request(request_id: int):
     help_request = _access_request(request_id)
-    _, error = web.run(requests.close_request, current_user, help_request)
+    _, error = run(requests.close_request, current_user, help_request)
     flash(str(error) if error else "Your request is closed.", "error" if error else "success")
     return _to_request(request_id)
 
@@ -287,7 +274,7 @@ def close_request(request_id: int):
 @login_required
 def reopen_request(request_id: int):
     help_request = _access_request(request_id)
-    _, error = web.run(requests.reopen_request, current_user, help_request)
+    _, error = run(requests.reopen_request, current_user, help_request)
     flash(str(error) if error else "Your request is open again.", "error" if error else "success")
     return _to_request(request_id)
 
@@ -296,7 +283,7 @@ def reopen_request(request_id: int):
 @login_required
 def complete_request(request_id: int):
     help_request = _access_request(request_id)
-    _, error = web.run(requests.complete_request, current_user, help_request)
+    _, error = run(requests.complete_request, current_user, help_request)
     if error:
         flash(str(error), "error")
     else:
@@ -311,11 +298,11 @@ def answer_request(request_id: int):
     help_request = _access_request(request_id)
     form = AnswerForm()
     if form.validate_on_submit():
-        _, error = web.run(answers.answer_request, current_user, help_request, form.note.data)
+        _, error = run(answers.answer_request, current_user, help_request, form.note.data)
         if error is None:
             flash("Thank you for offering! We have told them; you will hear back here.", "success")
             return _to_request(request_id)
-        if not web.error_on_field(form, error):
+        if not error_on_field(form, error):
             flash(str(error), "error")
             return _to_request(request_id)
     return _request_page(help_request, 400, answer_form=form)
@@ -328,7 +315,7 @@ def invite(request_id: int, user_id: int):
     volunteer = db.session.get(User, user_id)
     if volunteer is None:
         abort(404)
-    _, error = web.run(answers.invite_volunteer, current_user, help_request, volunteer)
+    _, error = run(answers.invite_volunteer, current_user, help_request, volunteer)
     if error:
         flash(str(error), "error")
     else:
@@ -340,13 +327,10 @@ def invite(request_id: int, user_id: int):
 @login_required
 def keep_open(token: str):
     """The reminder email's "keep it open" link: GET asks, POST does it."""
-    try:
-        target = requests.read_keep_open_token(token)
-    except NotFound as error:
-        return render_error(404, str(error))
+    target = requests.read_keep_open_token(token)  # a bad token: NotFound, a 404 page
     if request.method == "GET" or not ConfirmForm().validate_on_submit():
         return render_template("helping/keep_open.html", help_request=target, form=ConfirmForm())
-    kept, _ = web.run(requests.keep_open, token)
+    kept, _ = run(requests.keep_open, token)
     if kept is None or kept.status not in (RequestStatus.OPEN, RequestStatus.MATCHED):
         flash("This request has ended, so there is nothing to keep open.", "info")
         return redirect(url_for("helping.my_requests"))
@@ -366,11 +350,11 @@ def comment(answer_id: int):
     request_id = answer.request_id
     form = CommentForm()
     if form.validate_on_submit():
-        _, error = web.run(answers.comment_on_answer, current_user, answer, form.body.data)
+        _, error = run(answers.comment_on_answer, current_user, answer, form.body.data)
         if error is None:
             flash("Your message is sent.", "success")
             return _to_request(request_id)
-        if not web.error_on_field(form, error):
+        if not error_on_field(form, error):
             flash(str(error), "error")
             return _to_request(request_id)
     return _request_page(answer.request, 400, comment_form=form, form_answer_id=answer.id)
@@ -383,7 +367,7 @@ def accept_answer(answer_id: int):
     answer = _access_answer(answer_id)
     request_id = answer.request_id
     accept = matches.accept_answer if answer.kind == AnswerKind.OFFER else matches.accept_invitation
-    match, error = web.run(accept, current_user, answer)
+    match, error = run(accept, current_user, answer)
     if error:
         flash(str(error), "error")
         return _to_request(request_id)
@@ -403,11 +387,11 @@ def decline_answer(answer_id: int):
             decline = answers.decline_answer
         else:
             decline = answers.decline_invitation
-        _, error = web.run(decline, current_user, answer, form.reason.data)
+        _, error = run(decline, current_user, answer, form.reason.data)
         if error is None:
             flash("Declined, kindly. We have let them know.", "success")
             return _to_request(request_id)
-        if not web.error_on_field(form, error):
+        if not error_on_field(form, error):
             flash(str(error), "error")
             return _to_request(request_id)
     return _request_page(answer.request, 400, decline_form=form, form_answer_id=answer.id)
@@ -418,7 +402,7 @@ def decline_answer(answer_id: int):
 def withdraw_answer(answer_id: int):
     answer = _access_answer(answer_id)
     request_id = answer.request_id
-    _, error = web.run(answers.withdraw_answer, current_user, answer)
+    _, error = run(answers.withdraw_answer, current_user, answer)
     flash(str(error) if error else "Your offer is withdrawn.", "error" if error else "success")
     return _to_request(request_id)
 
@@ -474,11 +458,11 @@ def cancel_match(match_id: int):
     match = _access_match(match_id)
     form = CancelForm()
     if form.validate_on_submit():
-        _, error = web.run(matches.cancel_match, current_user, match, form.reason.data)
+        _, error = run(matches.cancel_match, current_user, match, form.reason.data)
         if error is None:
             flash("The match is cancelled and the place is free again.", "success")
             return redirect(url_for("helping.show_match", match_id=match_id))
-        if not web.error_on_field(form, error):
+        if not error_on_field(form, error):
             flash(str(error), "error")
             return redirect(url_for("helping.show_match", match_id=match_id))
     return _match_page(match, form, 400)
@@ -493,11 +477,11 @@ def edit_offer():
     offer = offers.offer_of(current_user.id)
     form = OfferForm() if request.method == "POST" else OfferForm.for_offer(offer)
     if request.method == "POST" and form.validate_on_submit():
-        _, error = web.run(offers.save_offer, current_user, form.to_input())
+        _, error = run(offers.save_offer, current_user, form.to_input())
         if error is None:
             flash("Your offer is saved. Thank you for helping!", "success")
             return redirect(url_for("helping.edit_offer"))
-        if not web.error_on_field(form, error):
+        if not error_on_field(form, error):
             flash(str(error), "error")
         offer = offers.offer_of(current_user.id)
     left = offers.capacity_left(offer) if offer else None

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import delete, select, text
 
+from community import jobs
 from community.accounts.models import User
 from community.db import db, utcnow
 from community.kindness import ripples
@@ -74,6 +75,7 @@ def _chain_data(engine: ripples.Ripples, position: int) -> list[dict]:
 # --- the incremental job ----------------------------------------------------
 
 
+@jobs.commits
 def record_new_acts() -> int:
     """Add every act of help not yet recorded to the ripples; returns how many.
 
@@ -88,13 +90,11 @@ def record_new_acts() -> int:
         )
     )
     if not new_acts:
-        db.session.rollback()
         return 0
     engine = ripples.Ripples.from_bytes(row.data) if row is not None else ripples.Ripples()
     newest = engine.act(len(engine) - 1).at if len(engine) else None
     if newest is not None and new_acts[0].at.timestamp() < newest:
         _rebuild(None)
-        db.session.commit()
         return len(new_acts)
     changed: set[int] = set()
     events: list[CameBack] = []
@@ -125,7 +125,6 @@ def record_new_acts() -> int:
     db.session.flush()
     _save_state(row, engine, max(act.id for act in new_acts))
     _notify_came_back()
-    db.session.commit()
     return len(new_acts)
 
 
@@ -326,6 +325,7 @@ def build_tree(member: int, acts_of: Callable[[int], list]) -> dict:
 # --- the full rebuild ---------------------------------------------------------
 
 
+@jobs.commits
 def rebuild_ripples(progress: ripples.Progress | None = None) -> str:
     """Recompute every member's ripples from all acts. Commits; returns a summary.
 
@@ -335,7 +335,6 @@ def rebuild_ripples(progress: ripples.Progress | None = None) -> str:
     numbers as the incremental job.
     """
     acts, members, events = _rebuild(progress)
-    db.session.commit()
     return f"{acts} acts of help, {members} members, {events} came-back events"
 
 

@@ -8,9 +8,9 @@ a match and that someone confirms it (:func:`thank_outside`, then
 invent kindness. Each new act keeps the helper's pending pledges and queues
 the ripples job (:func:`community.kindness.jobs.record_new_acts`).
 
-Functions flush, never commit; errors are :class:`KindnessError` (a
-:class:`HelpingError`, so the helping views' helpers handle it) or
-:class:`NotFound` for what is not the member's to see.
+Functions flush, never commit; errors are :class:`KindnessError` (an
+:class:`~community.errors.Invalid`) or :class:`~community.errors.NotFound` for
+what is not the member's to see.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from sqlalchemy.orm import joinedload
 
 from community import jobs
 from community.db import db, utcnow
+from community.errors import Invalid, NotFound
 from community.helping import blocks, search
-from community.helping.errors import HelpingError, NotFound
 from community.helping.models import HelpRequest, Match, MatchStatus, RequestStatus
 from community.helping.requests import require_verified
 from community.kindness.models import HelpAct, KindnessPrivacy, Pledge, Thanks, ThanksStatus
@@ -34,7 +34,7 @@ REPLY_MAX = 2000
 EXCERPT = 120
 
 
-class KindnessError(HelpingError):
+class KindnessError(Invalid):
     """A rule of thanks, acts of help or pledges was broken (``field`` names
     the form field at fault, if any)."""
 

@@ -13,30 +13,24 @@ from sqlalchemy import func, select
 from community.accounts.forms import ConfirmForm
 from community.accounts.models import User
 from community.db import db, utcnow
-from community.helping import matches, web
-from community.helping.errors import NotFound
+from community.helping import matches
 from community.kindness import service, svg
 from community.kindness.forms import PrivacyForm, ReplyForm, ThanksForm
 from community.kindness.jobs import describe_chain, when
 from community.kindness.models import CameBack, HelpAct, KindnessPrivacy, MemberRipples
-from community.profiles.service import ProfileNotFound, access_profile
+from community.profiles.service import access_profile
+from community.site.actions import error_on_field, run
 
 bp = Blueprint("kindness", __name__)
 TOP = 10
 
 
 def _member(user_id: int) -> User:
-    try:
-        return access_profile(user_id, current_user)
-    except ProfileNotFound:
-        abort(404)
+    return access_profile(user_id, current_user)
 
 
 def _access_thanks(thanks_id: int):
-    try:
-        return service.access_thanks(current_user, thanks_id)
-    except NotFound:
-        abort(404)
+    return service.access_thanks(current_user, thanks_id)
 
 
 def _names(ids, viewer_id: int | None = None) -> dict[int, str]:
@@ -56,15 +50,12 @@ def _names(ids, viewer_id: int | None = None) -> dict[int, str]:
 def complete_match(match_id: int):
     from community.helping.views import _match_page
 
-    try:
-        match = matches.access_match(current_user, match_id)
-    except NotFound:
-        abort(404)
+    match = matches.access_match(current_user, match_id)
     if match.requester_id != current_user.id:
         abort(404)  # the helper does not mark their own help received
     form = ThanksForm()
     if form.validate_on_submit():
-        _, error = web.run(
+        _, error = run(
             service.complete_match,
             current_user,
             match,
@@ -75,7 +66,7 @@ def complete_match(match_id: int):
         if error is None:
             flash("Thank you! Your helper will see your thanks.", "success")
             return redirect(url_for("helping.show_match", match_id=match_id))
-        if not web.error_on_field(form, error):
+        if not error_on_field(form, error):
             flash(str(error), "error")
             return redirect(url_for("helping.show_match", match_id=match_id))
     return _match_page(match, status=400, thanks_form=form)
@@ -88,7 +79,7 @@ def reply(thanks_id: int):
     form = ReplyForm()
     error = None
     if form.validate_on_submit():
-        _, error = web.run(service.reply_to_thanks, current_user, thanks, form.reply.data)
+        _, error = run(service.reply_to_thanks, current_user, thanks, form.reply.data)
     else:
         error = next(iter(form.reply.errors), "Write your reply.")
     flash(str(error) if error else "Your reply is sent.", "error" if error else "success")
@@ -102,7 +93,7 @@ def thanks_privacy(thanks_id: int):
     form = PrivacyForm()
     if not form.validate_on_submit():
         abort(400)
-    web.run(service.set_thanks_private, current_user, thanks, form.private.data)
+    run(service.set_thanks_private, current_user, thanks, form.private.data)
     flash("This thank-you is private." if form.private.data else "This thank-you shows.", "success")
     return _back_to(thanks)
 
@@ -127,7 +118,7 @@ def thank_member(user_id: int):
     if form.is_submitted():
         status = 400
         if form.validate():
-            _, error = web.run(
+            _, error = run(
                 service.thank_outside,
                 current_user,
                 member,
@@ -138,7 +129,7 @@ def thank_member(user_id: int):
             if error is None:
                 flash(f"Thank you! {member.display_name} will be asked to confirm it.", "success")
                 return redirect(url_for("profiles.show", user_id=member.id))
-            if not web.error_on_field(form, error):
+            if not error_on_field(form, error):
                 flash(str(error), "error")
     return render_template("kindness/thank.html", member=member, form=form), status
 
@@ -159,7 +150,7 @@ def confirm_thanks(thanks_id: int):
     thanks = _access_thanks(thanks_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    _, error = web.run(service.confirm_thanks, current_user, thanks)
+    _, error = run(service.confirm_thanks, current_user, thanks)
     flash(
         str(error) if error else "Confirmed. Thank you for helping!",
         "error" if error else "success",
@@ -173,7 +164,7 @@ def decline_thanks(thanks_id: int):
     thanks = _access_thanks(thanks_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    _, error = web.run(service.decline_thanks, current_user, thanks)
+    _, error = run(service.decline_thanks, current_user, thanks)
     flash(
         str(error) if error else "Declined: no act of help is recorded.",
         "error" if error else "success",
@@ -233,7 +224,7 @@ def privacy():
     form = PrivacyForm()
     if not form.validate_on_submit():
         abort(400)
-    web.run(service.set_ripples_private, current_user, form.private.data)
+    run(service.set_ripples_private, current_user, form.private.data)
     flash(
         "Your acts of help are off public pages now."
         if form.private.data

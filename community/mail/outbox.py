@@ -101,6 +101,9 @@ def _claim(email_id: int) -> bool:
         )
         .values(status="sending", claimed_at=now, attempts=OutboxEmail.attempts + 1)
     )
+    # Committed by design, not through jobs.in_transaction: the claim must be
+    # visible to every other worker before the (slow, outside) SMTP call, or
+    # two workers would both send the email.
     db.session.commit()
     return result.rowcount == 1
 
@@ -112,6 +115,9 @@ def send_outbox_email(email_id: int) -> str:
     failed), "failed" (permanent error or out of attempts) or "deferred"
     (transient error; on RQ it is raised instead, so that RQ retries).
     """
+    # The states below are committed one by one by design: each records what
+    # the SMTP server has already done (sent, refused, deferred), which must
+    # stay even if what follows fails.
     if not _claim(email_id):
         return "skipped"
     email = db.session.get(OutboxEmail, email_id)

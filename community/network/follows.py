@@ -13,6 +13,7 @@ from sqlalchemy.orm import aliased, joinedload
 
 from community.accounts.models import User
 from community.db import db, utcnow
+from community.errors import Invalid
 from community.helping import blocks
 from community.network.models import Follow
 from community.notifications.service import notify
@@ -21,12 +22,8 @@ FOLLOWS_PER_DAY = 50
 PAGE_SIZE = 30
 
 
-class NetworkError(Exception):
+class NetworkError(Invalid):
     """A rule of following or welcoming was broken; the message is for the member."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 def is_following(follower_id: int, followed_id: int) -> bool:

@@ -9,8 +9,8 @@ from community.accounts.forms import ConfirmForm
 from community.accounts.models import User
 from community.db import db
 from community.network import feed, follows, welcomes
-from community.network.follows import NetworkError
 from community.network.forms import WelcomeForm
+from community.site.actions import error_on_field, run
 
 bp = Blueprint("network", __name__)
 # The follow button (templates/network/_follow.html) is a macro that other areas'
@@ -47,13 +47,10 @@ def follow(user_id: int):
     member = _member(user_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        follows.follow(current_user, member)
-    except NetworkError as error:
-        db.session.rollback()
+    _, error = run(follows.follow, current_user, member)
+    if error:
         flash(str(error), "error")
     else:
-        db.session.commit()
         flash(f"You follow {member.display_name} now.", "success")
     return _back(member)
 
@@ -64,8 +61,8 @@ def unfollow(user_id: int):
     member = _member(user_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    if follows.unfollow(current_user, member):
-        db.session.commit()
+    unfollowed, _ = run(follows.unfollow, current_user, member)
+    if unfollowed:
         flash(f"You no longer follow {member.display_name}.", "info")
     return _back(member)
 
@@ -127,15 +124,12 @@ def compose_welcome(user_id: int):
         abort(404)
     form = WelcomeForm()
     if form.validate_on_submit():
-        try:
-            welcomes.send_welcome(current_user, member, form.body.data)
-        except NetworkError as error:
-            db.session.rollback()
-            (form.body.errors if error.field == "body" else form.form_errors).append(str(error))
-        else:
-            db.session.commit()
+        _, error = run(welcomes.send_welcome, current_user, member, form.body.data)
+        if error is None:
             flash(f"Your welcome is on its way to {member.display_name}.", "success")
             return redirect(url_for("profiles.show", user_id=member.id))
+        if not error_on_field(form, error):
+            form.form_errors.append(str(error))
     draft = form.body.data or ""
     status = 400 if request.method == "POST" else 200
     return render_template(

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from community import jobs
 from community.accounts.models import User
 from community.db import db, utcnow
 from community.mail.models import OutboxEmail
@@ -32,41 +33,42 @@ def send_daily_digests() -> int:
         .where(Notification.delivery == "daily", Notification.digested_at.is_(None))
         .distinct()
     ).all()
-    queued = 0
-    for user_id in user_ids:
-        recent = db.session.scalar(
-            select(OutboxEmail.id).where(
-                OutboxEmail.user_id == user_id,
-                OutboxEmail.template == DIGEST_TEMPLATE,
-                OutboxEmail.created_at > now - MIN_GAP,
-            )
+    return sum(1 for user_id in user_ids if jobs.in_transaction(_send_digest, user_id, now))
+
+
+def _send_digest(user_id: int, now) -> bool:
+    """Queue one member's digest, unless they had one lately or nothing waits."""
+    recent = db.session.scalar(
+        select(OutboxEmail.id).where(
+            OutboxEmail.user_id == user_id,
+            OutboxEmail.template == DIGEST_TEMPLATE,
+            OutboxEmail.created_at > now - MIN_GAP,
         )
-        if recent is not None:
-            continue
-        user = db.session.get(User, user_id)
-        pending = db.session.scalars(
-            select(Notification)
-            .where(
-                Notification.user_id == user_id,
-                Notification.delivery == "daily",
-                Notification.digested_at.is_(None),
-            )
-            .order_by(Notification.created_at)
-            .with_for_update(skip_locked=True)
-        ).all()
-        if not pending or user.is_deleted:
-            continue
-        queue_email(
-            DIGEST_TEMPLATE,
-            to_address=user.email,
-            user_id=user.id,
-            name=user.display_name,
-            items=[render_message(n) for n in pending],
-            notifications_url=external_url("notifications.index"),
-            preferences_url=external_url("notifications.preferences"),
+    )
+    if recent is not None:
+        return False
+    user = db.session.get(User, user_id)
+    pending = db.session.scalars(
+        select(Notification)
+        .where(
+            Notification.user_id == user_id,
+            Notification.delivery == "daily",
+            Notification.digested_at.is_(None),
         )
-        for notification in pending:
-            notification.digested_at = now
-        db.session.commit()
-        queued += 1
-    return queued
+        .order_by(Notification.created_at)
+        .with_for_update(skip_locked=True)
+    ).all()
+    if not pending or user.is_deleted:
+        return False
+    queue_email(
+        DIGEST_TEMPLATE,
+        to_address=user.email,
+        user_id=user.id,
+        name=user.display_name,
+        items=[render_message(n) for n in pending],
+        notifications_url=external_url("notifications.index"),
+        preferences_url=external_url("notifications.preferences"),
+    )
+    for notification in pending:
+        notification.digested_at = now
+    return True

@@ -113,6 +113,12 @@ def preferences(user_id: int) -> dict[str, str]:
     return {name: chosen.get(name, k.default_delivery) for name, k in KINDS.items()}
 
 
+def set_preferences(user_id: int, deliveries: dict[str, str]) -> None:
+    """Set the delivery of each kind named in ``deliveries``. Flushes."""
+    for kind_name, delivery in deliveries.items():
+        set_preference(user_id, kind_name, delivery)
+
+
 def set_preference(user_id: int, kind_name: str, delivery: str) -> None:
     kind(kind_name)
     if delivery not in DELIVERIES:

@@ -13,6 +13,7 @@ from community.mail.unsubscribe import ALL_KINDS, read_unsubscribe_token
 from community.notifications import service
 from community.notifications.forms import preferences_form
 from community.notifications.kinds import KINDS
+from community.site.actions import run
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
@@ -35,8 +36,7 @@ def index():
 @login_required
 def mark_all_read():
     if ConfirmForm().validate_on_submit():
-        service.mark_read(current_user.id)
-        db.session.commit()
+        run(service.mark_read, current_user.id)
     return redirect(url_for("notifications.index"))
 
 
@@ -51,8 +51,7 @@ def open_notification(notification_id: int):
     notification = db.session.get(Notification, notification_id)
     if notification is None or notification.user_id != current_user.id:
         abort(404)
-    service.mark_read(current_user.id, notification_id)
-    db.session.commit()
+    run(service.mark_read, current_user.id, notification_id)
     return redirect(service.link(notification))
 
 
@@ -61,9 +60,8 @@ def open_notification(notification_id: int):
 def preferences():
     form = preferences_form(service.preferences(current_user.id))
     if form.validate_on_submit():
-        for name in KINDS:
-            service.set_preference(current_user.id, name, form[f"kind_{name}"].data)
-        db.session.commit()
+        choices = {name: form[f"kind_{name}"].data for name in KINDS}
+        run(service.set_preferences, current_user.id, choices)
         flash("Your email preferences are saved.", "success")
         return redirect(url_for("notifications.preferences"))
     return render_template("notifications/preferences.html", form=form, kinds=KINDS)
@@ -80,7 +78,6 @@ def unsubscribe(token: str):
     kind_name = found[1]
     label = "all notification emails" if kind_name == ALL_KINDS else KINDS[kind_name].label
     if request.method == "POST":
-        service.unsubscribe(user.id, kind_name)
-        db.session.commit()
+        run(service.unsubscribe, user.id, kind_name)
         return render_template("notifications/unsubscribe.html", done=True, label=label)
     return render_template("notifications/unsubscribe.html", label=label, token=token)

@@ -23,6 +23,7 @@ from sqlalchemy.orm import contains_eager, joinedload, selectinload
 from community.accounts.models import User
 from community.accounts.service import AccountError, clean_display_name
 from community.db import ID_MAX, db
+from community.errors import Invalid, NotFound
 from community.profiles import taxonomy
 from community.profiles.models import Genre, Profile, ProfileLink, Skill, WritingStage
 
@@ -44,20 +45,12 @@ NOT_TIMEZONES = {"Factory", "localtime", "posixrules"}
 SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 
 
-class ProfileError(Exception):
+class ProfileError(Invalid):
     """A rule of profiles was broken; the message is fit to show the member.
 
     ``field`` names the input at fault as a dotted path of form field names
     (``"timezone"``, ``"links.2.url"``), or is None when no single one is.
     """
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
-
-
-class ProfileNotFound(Exception):
-    """No profile the viewer may see has this id (missing, deleted or hidden alike)."""
 
 
 class LinkInput(NamedTuple):
@@ -293,10 +286,10 @@ def access_profile(user_id: int, viewer: Any) -> User:
     Profiles of verified members are public (anonymous visitors included).
     An unverified member's profile is seen only by that member and by
     admins, so that an address nobody confirmed cannot publish links.
-    Raises ProfileNotFound for a missing, deleted or hidden member alike.
+    Raises NotFound for a missing, deleted or hidden member alike.
     """
     if not 0 < user_id <= ID_MAX:
-        raise ProfileNotFound(user_id)
+        raise NotFound()
     user = db.session.scalar(
         select(User)
         .where(User.id == user_id, User.deleted_at.is_(None))
@@ -310,11 +303,11 @@ def access_profile(user_id: int, viewer: Any) -> User:
         )
     )
     if user is None or user.profile is None:
-        raise ProfileNotFound(user_id)
+        raise NotFound()
     if not user.is_verified:
         is_self = getattr(viewer, "is_authenticated", False) and viewer.id == user.id
         if not (is_self or getattr(viewer, "is_admin", False)):
-            raise ProfileNotFound(user_id)
+            raise NotFound()
     return user
 
 

@@ -7,16 +7,16 @@ but not a verified email.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from community.accounts.forms import ConfirmForm
-from community.db import db
 from community.helping import offers
 from community.kindness.service import pledges_of, public_thanks_of
 from community.network import follows
 from community.profiles import service
 from community.profiles.forms import DirectoryForm, ProfileForm
+from community.site.actions import run
 
 bp = Blueprint("profiles", __name__)
 
@@ -38,10 +38,7 @@ def _page_number() -> int:
 
 @bp.get("/members/<int:user_id>")
 def show(user_id: int):
-    try:
-        member = service.access_profile(user_id, current_user)
-    except service.ProfileNotFound:
-        abort(404)
+    member = service.access_profile(user_id, current_user)  # NotFound: a 404 page
     return render_template(
         "profiles/show.html",
         member=member,
@@ -67,19 +64,15 @@ def edit():
     form = ProfileForm() if request.method == "POST" else ProfileForm.for_member(current_user)
     general_error = None
     if form.validate_on_submit():
-        try:
-            service.update_profile(current_user, **form.changes())
-        except service.ProfileError as error:
-            field = form.field_at(error.field)
-            if field is None:
-                general_error = str(error)
-            else:
-                field.errors.append(str(error))
-        else:
-            db.session.commit()
+        _, error = run(service.update_profile, current_user, **form.changes())
+        if error is None:
             flash("Your profile is saved.", "success")
             return redirect(url_for("profiles.show", user_id=current_user.id))
-        db.session.rollback()
+        field = form.field_at(error.field)
+        if field is None:
+            general_error = str(error)
+        else:
+            field.errors.append(str(error))
     # A successful POST redirected: any POST that gets here was refused.
     status = 400 if request.method == "POST" else 200
     return render_template(

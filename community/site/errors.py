@@ -1,4 +1,12 @@
-"""Error pages that explain, never show a trace, and answer JSON to JSON clients."""
+"""Error pages that explain, never show a trace, and answer JSON to JSON clients.
+
+A :class:`~community.errors.KindredError` that escapes a view is answered
+here, the one place domain errors become pages: NotFound is a 404 (its
+message never tells "missing" from "not yours"), any other kind its own
+status, each with its message (JSON clients get ``{"error": error.as_dict()}``).
+Views that want a form error or a flash instead use
+:func:`community.site.actions.run`'s returned error.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +15,9 @@ import logging
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
+
+from community.db import db
+from community.errors import KindredError, NotFound
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +55,17 @@ def register(app: Flask) -> None:
             "This form had expired or did not come from this site. "
             "Go back, reload the page and send it again.",
         )
+
+    @app.errorhandler(KindredError)
+    def domain_error(error: KindredError):
+        # The request's transaction broke a rule: none of it may stay.
+        db.session.rollback()
+        # A NotFound's message never says whether the thing exists (the
+        # domain words it so), so the page may show it.
+        status = 404 if isinstance(error, NotFound) else error.status
+        if _wants_json():
+            return jsonify(error=error.as_dict()), status
+        return render_template("errors/error.html", code=status, message=error.message), status
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

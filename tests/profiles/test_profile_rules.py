@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from community.db import db
+from community.errors import NotFound
 from community.profiles import service
 from community.profiles.service import LinkInput, ProfileError
 
@@ -262,9 +263,9 @@ def test_access_profile_hides_missing_deleted_and_unconfirmed_members(app, make_
 
     assert service.access_profile(member.id, Anonymous()) == member
     for user_id in (gone.id, unconfirmed.id, 987654, 0, -1, 2**70):
-        with pytest.raises(service.ProfileNotFound):
+        with pytest.raises(NotFound):
             service.access_profile(user_id, Anonymous())
-    with pytest.raises(service.ProfileNotFound):
+    with pytest.raises(NotFound):
         service.access_profile(unconfirmed.id, member)
     assert service.access_profile(unconfirmed.id, unconfirmed) == unconfirmed
     assert service.access_profile(unconfirmed.id, admin) == unconfirmed
