@@ -3,8 +3,11 @@
 Every area's errors derive from :class:`KindredError`. The message is fit to
 show the member; ``field`` names the form field it belongs to (or None);
 ``code`` is a short stable word for machines (JSON and Socket.IO answers).
-The site layer turns them into responses in one place
-(``community/site/actions.py`` for views, the Socket.IO adapter for events):
+The site layer turns them into responses: ``community/site/actions.py`` runs
+the domain for views (``run``: the error is returned for a form error or a
+flash), Socket.IO events (``acknowledge``: ``{"ok": false, "error":
+as_dict()}``) and the CLI; one that escapes a view becomes a page in
+``community/site/errors.py``:
 
 - :class:`NotFound`: missing, or not the viewer's to see (the same answer for
   both, so nothing leaks): a 404 page.

@@ -19,7 +19,7 @@ from community.chat.forms import MessageForm
 from community.chat.models import ConversationKind
 from community.db import db
 from community.network import welcomes
-from community.site.actions import run
+from community.site.actions import attempt, run
 
 bp = Blueprint("chat", __name__)
 
@@ -99,7 +99,8 @@ def start(user_id: int):
         abort(404)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    conversation, error = run(service.conversation_with, current_user, other)
+    # attempt, not run: even "not found" (oneself) is told on the profile page.
+    conversation, error = attempt(service.conversation_with, current_user, other)
     if error:
         flash(str(error), "error")
         return redirect(url_for("profiles.show", user_id=other.id))
