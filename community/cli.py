@@ -8,6 +8,14 @@ import click
 from flask import Flask, current_app
 
 from community import jobs
+from community.accounts import service
+from community.accounts.models import User
+from community.accounts.passwords import PasswordPolicyError, check_password_policy, hash_password
+from community.db import db, utcnow
+from community.demo import seed_demo_community
+from community.extensions import socketio
+from community.kindness.jobs import rebuild_ripples
+from community.profiles.models import Profile
 
 
 def register_cli(app: Flask) -> None:
@@ -23,8 +31,6 @@ def register_cli(app: Flask) -> None:
 @click.option("--port", default=5000, show_default=True, type=int)
 def serve(host: str, port: int) -> None:
     """Serve the site with Socket.IO (development and single-machine use)."""
-    from community.extensions import socketio
-
     app = current_app._get_current_object()
     config = app.config
     mail = (
@@ -52,16 +58,6 @@ def serve(host: str, port: int) -> None:
 @click.password_option()
 def create_admin(email: str, name: str, password: str) -> None:
     """Create a verified admin account, or make an existing member an admin."""
-    from community.accounts import service
-    from community.accounts.models import User
-    from community.accounts.passwords import (
-        PasswordPolicyError,
-        check_password_policy,
-        hash_password,
-    )
-    from community.db import db, utcnow
-    from community.profiles.models import Profile
-
     user = service.find_by_email(email)
     if user is None:
         try:
@@ -104,8 +100,6 @@ for _job in jobs.PERIODIC:
 @click.option("--seed", default=2011, show_default=True, type=int)
 def seed_demo(members: int, seed: int) -> None:
     """Fill the database with a realistic demo community."""
-    from community.demo import seed_demo_community
-
     seed_demo_community(members=members, seed=seed)
 
 
@@ -117,8 +111,6 @@ def ripples_group() -> None:
 @ripples_group.command("rebuild")
 def rebuild_ripples_command() -> None:
     """Recompute every member's ripples from all acts of help, with progress."""
-    from community.kindness.jobs import rebuild_ripples
-
     bars: dict[str, object] = {}
 
     def progress(phase: str, done: int, total: int) -> None:

@@ -2,7 +2,8 @@
 
 The page renders the latest messages on the server and sends through a plain
 form, so it reads and works without JavaScript; static/js/chat.js makes it
-live over Socket.IO (see :mod:`community.chat.realtime`).
+live over Socket.IO (see :mod:`community.chat.realtime`). Blocking and
+unblocking from a conversation go through :mod:`community.blocking`.
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ import uuid
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from community import blocking, blocks
 from community.accounts.forms import ConfirmForm
 from community.accounts.models import User
-from community.chat import realtime, service
+from community.chat import service
 from community.chat.forms import MessageForm
 from community.chat.models import ConversationKind
 from community.db import db
@@ -70,7 +72,7 @@ def show(conversation_id: int):
             db.session.commit()
             conversation = _conversation(conversation_id)
             if seq > before_read:
-                realtime.tell_read(conversation, current_user.id, seq)
+                service.tell_read(conversation, current_user.id, seq)
     if not form.client_id.data or status == 200:
         form.client_id.data = uuid.uuid4().hex
     other = db.session.get(User, service.other_id(conversation, current_user.id))
@@ -84,7 +86,7 @@ def show(conversation_id: int):
         newer=before is not None and bool(messages) and messages[-1].seq < conversation.last_seq,
         seen_seq=other_member.last_read_seq,
         refusal=service.talk_refusal(conversation, current_user),
-        i_blocked=service.has_blocked(current_user.id, other.id),
+        i_blocked=blocks.has_blocked(current_user.id, other.id),
         welcomes=(
             welcomes.between(current_user.id, other.id)
             if conversation.kind == ConversationKind.CONNECTION and not before
@@ -121,7 +123,7 @@ def block(conversation_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     other = db.session.get(User, service.other_id(conversation, current_user.id))
-    if service.block(current_user, other):
+    if blocking.block(current_user, other):
         db.session.commit()
         flash(
             f"You have blocked {other.display_name}. Neither of you can write to the other, "
@@ -138,7 +140,7 @@ def unblock(conversation_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     other = db.session.get(User, service.other_id(conversation, current_user.id))
-    if service.unblock(current_user, other):
+    if blocking.unblock(current_user, other):
         db.session.commit()
         flash(f"You have unblocked {other.display_name}.", "info")
     return redirect(url_for("chat.show", conversation_id=conversation.id))

@@ -11,9 +11,9 @@ from sqlalchemy import and_, delete, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload
 
+from community import blocks
 from community.accounts.models import User
 from community.db import db, utcnow
-from community.helping import blocks
 from community.network.models import Follow
 from community.notifications.service import notify
 
