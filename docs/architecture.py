@@ -87,10 +87,10 @@ def render(graph: dict[str, set[str]]) -> str:
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" '
         f'viewBox="0 0 {width:.0f} {height:.0f}" role="img" '
         'aria-labelledby="title desc" font-family="sans-serif">',
-        "<title id=\"title\">Kindred's areas and the one-way order of their imports</title>",
+        '<title id="title">Kindred\'s areas and the one-way order of their imports</title>',
         '<desc id="desc">Each arrow points from an area to one it imports; '
         "every arrow points down.</desc>",
-        "<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" "
+        '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" '
         'markerWidth="7" markerHeight="7" orient="auto-start-reverse">'
         '<path d="M0,0 L10,5 L0,10 z" fill="#555"/></marker></defs>',
         f'<rect width="{width:.0f}" height="{height:.0f}" fill="#fff"/>',
@@ -122,7 +122,8 @@ def main() -> None:
     graph = {node: targets - {"app"} for node, targets in graph.items()}
     target = ROOT / "docs" / "architecture.svg"
     target.write_text(render(graph))
-    print(f"{target.relative_to(ROOT)}: {len(graph)} areas, {sum(map(len, graph.values()))} imports")
+    arrows = sum(map(len, graph.values()))
+    print(f"{target.relative_to(ROOT)}: {len(graph)} areas, {arrows} imports")
 
 
 if __name__ == "__main__":
