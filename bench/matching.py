@@ -47,11 +47,12 @@ def naive_suggestions(request, limit: int = LIMIT):
     from sqlalchemy import select
     from sqlalchemy.orm import joinedload, selectinload
 
+    from community import blocks
     from community.accounts.models import User
     from community.db import db, utcnow
-    from community.helping import blocks, matching
+    from community.helping import matching
+    from community.helping.capacity import is_available
     from community.helping.models import Answer, VolunteerOffer
-    from community.helping.offers import is_available
     from community.profiles.models import Profile
 
     now = utcnow()

@@ -212,8 +212,8 @@ class Community:
     """Draws the rows of a community from one seeded generator."""
 
     def __init__(self, writer: Writer, skills, genres, seed: int):
-        from community.helping.matching import rank_signals, weighted
-        from community.helping.offers import current_month, is_available
+        from community.helping.capacity import current_month, is_available
+        from community.helping.rank import rank_signals, weighted
 
         self.w = writer
         self.rng = random.Random(seed)

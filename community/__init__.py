@@ -1,4 +1,10 @@
-"""Kindred: a community where authors help each other and pay it forward."""
+"""Kindred: a community where authors help each other and pay it forward.
+
+This module is the app factory, the top of the import order: it wires every
+area together (extensions, blueprints, Socket.IO handlers, jobs, the CLI),
+and no module of the package imports it but the job runner of a fresh RQ
+worker (see docs/ARCHITECTURE.md).
+"""
 
 from __future__ import annotations
 
@@ -11,8 +17,24 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
+from community import jobs, models  # noqa: F401  (models: maps every table)
+from community.accounts import sessions
+from community.accounts.views import bp as accounts_bp
+from community.admin.views import bp as admin_bp
+from community.chat import realtime
+from community.chat.views import bp as chat_bp
+from community.cli import register_cli
 from community.config import load_config
-from community.db import ID_MAX
+from community.db import ID_MAX, install_session_hooks
+from community.extensions import csrf, db, limiter, login_manager, migrate, socketio
+from community.helping.views import bp as helping_bp
+from community.kindness.views import bp as kindness_bp
+from community.network.views import bp as network_bp
+from community.notifications.views import bp as notifications_bp
+from community.profiles.views import bp as profiles_bp
+from community.site import errors, security
+from community.site.templating import register_template_helpers
+from community.site.views import bp as site_bp
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -49,26 +71,18 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _register_areas(app)
     _register_cli(app)
 
-    from community.site import errors, security
-
     errors.register(app)
     security.register(app)
     return app
 
 
 def _init_extensions(app: Flask) -> None:
-    from community import jobs, models  # noqa: F401  (maps every table)
-    from community.db import install_session_hooks
-    from community.extensions import csrf, db, limiter, login_manager, migrate, socketio
-
     db.init_app(app)
     install_session_hooks()
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
-    from community.chat import realtime
-
     socketio.init_app(
         app,
         message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
@@ -100,18 +114,6 @@ def _origin_of(url: str) -> str:
 
 
 def _register_areas(app: Flask) -> None:
-    from community.accounts import sessions
-    from community.accounts.views import bp as accounts_bp
-    from community.admin.views import bp as admin_bp
-    from community.chat.views import bp as chat_bp
-    from community.helping.views import bp as helping_bp
-    from community.kindness.views import bp as kindness_bp
-    from community.network.views import bp as network_bp
-    from community.notifications.views import bp as notifications_bp
-    from community.profiles.views import bp as profiles_bp
-    from community.site.templating import register_template_helpers
-    from community.site.views import bp as site_bp
-
     sessions.init_app(app)
     app.register_blueprint(site_bp)
     app.register_blueprint(accounts_bp)
@@ -126,6 +128,4 @@ def _register_areas(app: Flask) -> None:
 
 
 def _register_cli(app: Flask) -> None:
-    from community.cli import register_cli
-
     register_cli(app)

@@ -8,6 +8,14 @@ import click
 from flask import Flask, current_app
 
 from community import jobs
+from community.accounts import service
+from community.accounts.models import User
+from community.accounts.passwords import check_password_policy, hash_password
+from community.db import db, utcnow
+from community.demo import seed_demo_community
+from community.extensions import socketio
+from community.kindness.jobs import rebuild_ripples
+from community.profiles.models import Profile
 from community.site.actions import attempt
 
 
@@ -35,8 +43,6 @@ def run_command(body, *args, **kwargs):
 @click.option("--port", default=5000, show_default=True, type=int)
 def serve(host: str, port: int) -> None:
     """Serve the site with Socket.IO (development and single-machine use)."""
-    from community.extensions import socketio
-
     app = current_app._get_current_object()
     config = app.config
     mail = (
@@ -69,12 +75,6 @@ def create_admin(email: str, name: str, password: str) -> None:
 
 
 def _make_admin(email: str, name: str, password: str):
-    from community.accounts import service
-    from community.accounts.models import User
-    from community.accounts.passwords import check_password_policy, hash_password
-    from community.db import db, utcnow
-    from community.profiles.models import Profile
-
     user = service.find_by_email(email)
     if user is None:
         check_password_policy(password)
@@ -113,8 +113,6 @@ for _job in jobs.PERIODIC:
 @click.option("--seed", default=2011, show_default=True, type=int)
 def seed_demo(members: int, seed: int) -> None:
     """Fill the database with a realistic demo community."""
-    from community.demo import seed_demo_community
-
     seed_demo_community(members=members, seed=seed)
 
 
@@ -126,8 +124,6 @@ def ripples_group() -> None:
 @ripples_group.command("rebuild")
 def rebuild_ripples_command() -> None:
     """Recompute every member's ripples from all acts of help, with progress."""
-    from community.kindness.jobs import rebuild_ripples
-
     bars: dict[str, object] = {}
 
     def progress(phase: str, done: int, total: int) -> None:

@@ -37,7 +37,7 @@ from community.accounts.models import User
 from community.accounts.passwords import hash_password
 from community.db import db, utcnow
 from community.errors import KindredError
-from community.helping import answers, matches, matching, offers, requests
+from community.helping import answers, capacity, matches, offers, rank, requests
 from community.helping.errors import HelpingError
 from community.helping.models import (
     Answer,
@@ -882,7 +882,7 @@ class _Helping:
             for offer in everyone
             if offer.user_id not in exclude
             and offer.user_id != request.requester_id
-            and offers.is_available(offer)
+            and capacity.is_available(offer)
             and offer.user.email.endswith(f"@{DEMO_DOMAIN}")
         ]
         sharing = [o for o in pool if skill_ids & {link.skill_id for link in o.skill_links}]
@@ -1439,7 +1439,7 @@ class _Helping:
         ):
             notification.read_at = notification.created_at + timedelta(hours=3)
         db.session.commit()
-        matching.rerank_all()
+        rank.rerank_all()
         # The periodic jobs do the rest: reminders for quiet requests, expiry for silent ones.
         requests.send_expiry_reminders()
         requests.expire_requests()

@@ -108,7 +108,7 @@ PERIODIC: tuple[PeriodicJob, ...] = (
     ),
     PeriodicJob(
         "rerank-volunteers",
-        "community.helping.matching:rerank_all",
+        "community.helping.rank:rerank_all",
         86400,
         "Bring the matching engine's volunteer signals (fairness, activity) up to date.",
     ),
@@ -237,6 +237,9 @@ def run_job(path: str, *args: Any) -> Any:
         app = current_app._get_current_object()
     else:
         if _worker_app is None:
+            # Start-up order: the app factory (community/__init__.py) imports
+            # this module, so the factory is reached only here, in a worker
+            # process that has no app yet.
             from community import create_app
 
             _worker_app = create_app()

@@ -1,7 +1,8 @@
 """Every table of every area, imported in one place for the mapper and Alembic."""
 
 from community.accounts.models import AccountToken, LoginSession, User
-from community.chat.models import Block, Conversation, ConversationMember, Message
+from community.blocks import Block
+from community.chat.models import Conversation, ConversationMember, Message
 from community.helping.models import (
     Answer,
     AnswerComment,

@@ -100,7 +100,7 @@ MATRIX: dict[str, Row] = {
     "helping.edit_offer": row("GET", "/offer", LOGIN, 200),
     # Kindness: owner is the requester of the active match (an empty thank-you
     # is refused with 400); other's "you helped me" to owner waits for owner.
-    "kindness.complete_match": row("POST", "/matches/{match_id}/complete", LOGIN, 404, owner=400),
+    "helping.complete_match": row("POST", "/matches/{match_id}/complete", LOGIN, 404, owner=400),
     "kindness.thank_member": row("GET", "/members/{other_id}/thank", LOGIN, 200, other=404),
     "kindness.pending_thanks": row("GET", "/thanks", LOGIN, 200),
     "kindness.confirm_thanks": row("POST", "/thanks/{thanks_id}/confirm", LOGIN, 404, owner=302),

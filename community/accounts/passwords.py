@@ -20,6 +20,8 @@ class PasswordPolicyError(Invalid):
 
 @cache
 def _common_passwords() -> frozenset[str]:
+    # Loaded on first use, not at start-up: the word lists are megabytes that
+    # a worker or a CLI command never needs.
     from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
     return frozenset(FREQUENCY_LISTS["passwords"])

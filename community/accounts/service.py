@@ -27,7 +27,9 @@ from community.accounts.passwords import (
 )
 from community.db import db, utcnow
 from community.errors import Invalid
+from community.mail.models import OutboxEmail
 from community.mail.outbox import queue_email
+from community.notifications.models import Notification, NotificationPreference
 from community.notifications.service import notify
 from community.profiles.models import Profile
 from community.urls import external_url
@@ -337,9 +339,6 @@ def delete_account(user: User, password: str) -> None:
     """
     if not verify_password(user.password_hash, password):
         raise WrongPassword("Your current password is not right.", "password")
-    from community.mail.models import OutboxEmail
-    from community.notifications.models import Notification, NotificationPreference
-
     for model in (LoginSession, AccountToken, Notification, NotificationPreference):
         db.session.execute(delete(model).where(model.user_id == user.id))
     # Unsent emails are not sent, and the record of sent ones (which holds

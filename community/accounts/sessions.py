@@ -19,6 +19,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import joinedload
 
 from community.accounts.models import LoginSession, User
+from community.chat import push
 from community.db import after_commit, db, utcnow
 from community.extensions import login_manager
 
@@ -115,6 +116,4 @@ def _disconnect_after_commit(login_session_ids: list[int]) -> None:
     """Once the sessions are gone for good, close their live chat sockets too."""
     if not login_session_ids:
         return
-    from community.chat.realtime import disconnect_sessions
-
-    after_commit(lambda: disconnect_sessions(login_session_ids))
+    after_commit(lambda: push.disconnect_sessions(login_session_ids))

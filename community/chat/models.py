@@ -1,11 +1,13 @@
-"""Tables of the chat area: conversations, their members, messages, and blocks."""
+"""Tables of the chat area: conversations, their members and messages.
+
+Blocks, which every area asks about, live in :mod:`community.blocks`."""
 
 from __future__ import annotations
 
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from community.db import UTCDateTime, db, utcnow
@@ -101,22 +103,3 @@ class Message(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     sender: Mapped[User] = relationship()  # noqa: F821
-
-
-class Block(db.Model):
-    """``blocker`` has blocked ``blocked``: no chat, follow, answer, invitation or
-    suggestion between the two, either way, until it is lifted."""
-
-    __tablename__ = "blocks"
-    __table_args__ = (
-        CheckConstraint("blocker_id <> blocked_id", name="not_self"),
-        Index("ix_blocks_blocked", "blocked_id", "blocker_id"),
-    )
-
-    blocker_id: Mapped[int] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
-    )
-    blocked_id: Mapped[int] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
-    )
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -10,7 +10,12 @@ looked up per event, so a block or a cancelled match takes effect at once.
 
 Every event re-reads the member from their login session, so a socket whose
 session ended (logout, password change, "sign out everywhere", deletion)
-can do nothing more; :func:`disconnect_sessions` also closes it at once.
+can do nothing more; :func:`community.chat.push.disconnect_sessions` also
+closes it at once.
+
+This module only answers events; what the server pushes on its own (new
+messages, read receipts, blocks) goes through the publisher,
+:mod:`community.chat.push`, which the domain calls after commit.
 
 Events from the client (each answers through its acknowledgement, always
 ``{"ok": true, ...}`` or ``{"ok": false, "error": {"code", "message"}}``):
@@ -35,6 +40,7 @@ from typing import Any
 
 from flask import Flask, current_app, request
 from flask_login import current_user
+from flask_socketio import disconnect, join_room
 from sqlalchemy import and_, select
 from sqlalchemy.orm import aliased
 
@@ -42,6 +48,7 @@ from community.accounts.models import User
 from community.chat import service
 from community.chat.models import Conversation, ConversationMember
 from community.chat.presence import HEARTBEAT_SECONDS, Connection, MemoryPresence, RedisPresence
+from community.chat.push import presence, user_room
 from community.db import ID_MAX, after_commit, db, utcnow
 from community.errors import KindredError
 from community.extensions import socketio
@@ -59,14 +66,6 @@ def init_app(app: Flask) -> None:
     app.extensions["kindred_heartbeat"] = threading.Lock()
 
 
-def presence():
-    return current_app.extensions["kindred_presence"]
-
-
-def user_room(user_id: int) -> str:
-    return f"user:{user_id}"
-
-
 # --- connecting ---------------------------------------------------------------------
 
 
@@ -75,8 +74,6 @@ def on_connect(auth=None):
     if not current_user.is_authenticated:
         raise ConnectionRefusedError("Please log in to chat.")
     user = current_user._get_current_object()
-    from flask_socketio import join_room
-
     join_room(user_room(user.id))
     connection = Connection(request.sid, user.id, user.current_login_session.id)
     first = presence().add(connection)
@@ -170,8 +167,6 @@ def member_event(handler):
     def wrapper(data=None):
         if not current_user.is_authenticated:
             # The login session ended since the handshake: this socket is done.
-            from flask_socketio import disconnect
-
             disconnect()
             return _error("unauthorized", "Please log in again.")
         if not isinstance(data, dict):
@@ -261,7 +256,9 @@ def on_read(user: User, data: dict):
     seq = service.mark_read(user, conversation, _number(data.get("seq"), conversation.last_seq))
     conversation_id, user_id = conversation.id, user.id
     # After the commit, in a fresh session: the receipt tells only what stayed.
-    after_commit(lambda: tell_read(db.session.get(Conversation, conversation_id), user_id, seq))
+    after_commit(
+        lambda: service.tell_read(db.session.get(Conversation, conversation_id), user_id, seq)
+    )
     return {"seq": seq}
 
 
@@ -289,62 +286,3 @@ def on_presence(user: User, data: dict):
     online = other.id in presence().online([other.id])
     last_seen = other.last_seen_at.isoformat() if other.last_seen_at else None
     return {"user_id": other.id, "online": online, "last_seen": last_seen}
-
-
-# --- pushing from the server ----------------------------------------------------------
-
-
-def deliver(payload: dict, recipients: list[int]) -> None:
-    """Push a committed message to every connection of its conversation's members."""
-    for user_id in recipients:
-        socketio.emit("message", payload, to=user_room(user_id))
-
-
-def tell_read(conversation, user_id: int, seq: int) -> None:
-    """After a read is committed: the other member sees "seen", and the reader's
-    other tabs their new unread counts."""
-    counts = service.unread_counts(user_id)
-    receipt = {"conversation_id": conversation.id, "user_id": user_id, "seq": seq}
-    for other in service.member_ids(conversation):
-        if other != user_id:
-            socketio.emit("read", receipt, to=user_room(other))
-    socketio.emit(
-        "unread",
-        {
-            "conversation_id": conversation.id,
-            "count": counts.get(conversation.id, 0),
-            "total": sum(counts.values()),
-        },
-        to=user_room(user_id),
-    )
-
-
-def tell_blocked(pair: tuple[int, int], *, blocked: bool) -> None:
-    """Tell both members' connections that writing between them stopped (or may resume)."""
-    a_id, b_id = pair
-    mine = aliased(ConversationMember)
-    conversation_ids = list(
-        db.session.scalars(
-            select(ConversationMember.conversation_id)
-            .join(mine, mine.conversation_id == ConversationMember.conversation_id)
-            .where(ConversationMember.user_id == a_id, mine.user_id == b_id)
-        )
-    )
-    db.session.rollback()
-    for user_id in pair:
-        socketio.emit(
-            "blocked",
-            {"conversation_ids": conversation_ids, "blocked": blocked, "by": a_id},
-            to=user_room(user_id),
-        )
-
-
-def disconnect_sessions(login_session_ids: list[int]) -> int:
-    """Close every live socket of these login sessions, in any web process."""
-    sids = presence().sids_of_sessions(login_session_ids)
-    for sid in sids:
-        try:
-            socketio.server.disconnect(sid, namespace="/")
-        except Exception:
-            log.exception("could not disconnect socket %s", sid)
-    return len(sids)

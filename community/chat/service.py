@@ -2,7 +2,10 @@
 
 Every rule about conversations lives here; the Socket.IO handlers
 (:mod:`community.chat.realtime`), the pages (:mod:`community.chat.views`) and
-the jobs are thin adapters over these functions.
+the jobs are thin adapters over these functions. What reaches open pages
+goes out after commit through the publisher, :mod:`community.chat.push`;
+blocks are :mod:`community.blocks` (asked) and :mod:`community.blocking`
+(made).
 
 Reliability is this module's job, not Socket.IO's (which delivers at most
 once and keeps nothing): a message is committed before anyone hears of it,
@@ -24,20 +27,22 @@ from sqlalchemy import and_, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
-from community import errors, jobs
+from community import blocks, errors, jobs
 from community.accounts.models import User
+from community.chat import push
 from community.chat.models import (
-    Block,
     Conversation,
     ConversationKind,
     ConversationMember,
     Message,
 )
+from community.chat.text import linkify
 from community.db import after_commit, db, utcnow
 from community.errors import Invalid, NotAllowed, RateLimited
-from community.helping import blocks
+from community.extensions import limiter
 from community.helping.models import Match, MatchStatus
 from community.network.follows import are_connected
+from community.notifications.service import notify
 
 MESSAGE_MAX = 4000
 PAGE_SIZE = 50
@@ -92,6 +97,11 @@ def open_for_match(match: Match) -> Conversation:
     if existing is not None:
         return existing
     return _open(ConversationKind.MATCH, (match.requester_id, match.helper_id), match_id=match.id)
+
+
+def conversation_id_of_match(match_id: int) -> int | None:
+    """The id of a match's conversation (None before it is opened)."""
+    return db.session.scalar(select(Conversation.id).where(Conversation.match_id == match_id))
 
 
 def conversation_with(user: User, other: User) -> Conversation:
@@ -165,7 +175,7 @@ def talk_refusal(conversation: Conversation, user: User) -> str | None:
     if other is None or other.is_deleted:
         return "This member has left Kindred."
     if blocks.is_blocked_between(user.id, other.id):
-        if db.session.get(Block, (user.id, other.id)) is not None:
+        if blocks.has_blocked(user.id, other.id):
             return f"You have blocked {other.display_name}. Unblock them to write again."
         return "You cannot write to this member."
     if conversation.kind == ConversationKind.MATCH:
@@ -291,8 +301,6 @@ def _insert(conversation: Conversation, sender: User, client_id: str, body: str)
 
 
 def _check_rate(user_id: int) -> None:
-    from community.extensions import limiter
-
     if not current_app.config.get("RATELIMIT_ENABLED", True):
         return
     item = parse_limit(current_app.config["CHAT_RATE_LIMIT"])
@@ -305,15 +313,11 @@ def _check_rate(user_id: int) -> None:
 
 def deliver_after_commit(message: Message, recipients: list[int]) -> None:
     """Once committed, push the message to every connection of its members."""
-    from community.chat import realtime
-
     payload = message_payload(message)
-    after_commit(lambda: realtime.deliver(payload, recipients))
+    after_commit(lambda: push.deliver(payload, recipients))
 
 
 def message_payload(message: Message) -> dict:
-    from community.chat.text import linkify
-
     return {
         "id": message.id,
         "conversation_id": message.conversation_id,
@@ -408,6 +412,12 @@ def unread_counts(user_id: int) -> dict[int, int]:
     return {conversation_id: count for conversation_id, count in rows}
 
 
+def tell_read(conversation: Conversation, user_id: int, seq: int) -> None:
+    """Once a read is committed, push the receipt and the reader's new unread
+    counts (the caller calls this after its commit)."""
+    push.tell_read(conversation.id, user_id, seq, member_ids(conversation), unread_counts(user_id))
+
+
 def unread_total(user_id: int) -> int:
     return sum(unread_counts(user_id).values())
 
@@ -463,50 +473,6 @@ def conversations_of(user: User, limit: int = 100) -> list[ChatSummary]:
     ]
 
 
-# --- blocking ---------------------------------------------------------------------
-
-
-def block(user: User, other: User) -> bool:
-    """``user`` blocks ``other``: no chat either way, their active matches are
-    cancelled, and every other rule (follows, answers, suggestions) skips the
-    pair. Flushes; live sockets are told after commit. Returns False if the
-    block was already there."""
-    from community.chat import realtime
-    from community.helping.matches import end_matches_between
-
-    if other.id == user.id:
-        raise ChatError("You cannot block yourself.")
-    if db.session.get(Block, (user.id, other.id)) is not None:
-        return False
-    try:
-        with db.session.begin_nested():
-            db.session.add(Block(blocker_id=user.id, blocked_id=other.id, created_at=utcnow()))
-    except IntegrityError:
-        return False
-    end_matches_between(user, other)
-    pair = (user.id, other.id)
-    after_commit(lambda: realtime.tell_blocked(pair, blocked=True))
-    return True
-
-
-def unblock(user: User, other: User) -> bool:
-    """Lift ``user``'s block of ``other``. Cancelled matches stay cancelled."""
-    from community.chat import realtime
-
-    block_row = db.session.get(Block, (user.id, other.id))
-    if block_row is None:
-        return False
-    db.session.delete(block_row)
-    db.session.flush()
-    pair = (user.id, other.id)
-    after_commit(lambda: realtime.tell_blocked(pair, blocked=False))
-    return True
-
-
-def has_blocked(user_id: int, other_id_: int) -> bool:
-    return db.session.get(Block, (user_id, other_id_)) is not None
-
-
 # --- the quiet-period email ---------------------------------------------------------
 
 
@@ -538,8 +504,6 @@ def send_unread_email(conversation_id: int, user_id: int) -> bool:
     claims it by clearing ``email_due_at``; messages already emailed are never
     listed again. Returns whether a notification was made.
     """
-    from community.notifications.service import notify
-
     now = utcnow()
     claimed = db.session.execute(
         update(ConversationMember)

@@ -2,7 +2,8 @@
 
 The page renders the latest messages on the server and sends through a plain
 form, so it reads and works without JavaScript; static/js/chat.js makes it
-live over Socket.IO (see :mod:`community.chat.realtime`).
+live over Socket.IO (see :mod:`community.chat.realtime`). Blocking and
+unblocking from a conversation go through :mod:`community.blocking`.
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ import uuid
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from community import blocking, blocks
 from community.accounts.forms import ConfirmForm
 from community.accounts.models import User
-from community.chat import realtime, service
+from community.chat import service
 from community.chat.forms import MessageForm
 from community.chat.models import ConversationKind
 from community.db import db
@@ -65,7 +67,7 @@ def show(conversation_id: int):
             seq, _ = run(service.mark_read, current_user, conversation)
             conversation = _conversation(conversation_id)
             if seq > before_read:
-                realtime.tell_read(conversation, current_user.id, seq)
+                service.tell_read(conversation, current_user.id, seq)
     if not form.client_id.data or status == 200:
         form.client_id.data = uuid.uuid4().hex
     other = db.session.get(User, service.other_id(conversation, current_user.id))
@@ -79,7 +81,7 @@ def show(conversation_id: int):
         newer=before is not None and bool(messages) and messages[-1].seq < conversation.last_seq,
         seen_seq=other_member.last_read_seq,
         refusal=service.talk_refusal(conversation, current_user),
-        i_blocked=service.has_blocked(current_user.id, other.id),
+        i_blocked=blocks.has_blocked(current_user.id, other.id),
         welcomes=(
             welcomes.between(current_user.id, other.id)
             if conversation.kind == ConversationKind.CONNECTION and not before
@@ -114,7 +116,7 @@ def block(conversation_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     other = db.session.get(User, service.other_id(conversation, current_user.id))
-    blocked, error = run(service.block, current_user, other)
+    blocked, error = run(blocking.block, current_user, other)
     if error:
         flash(str(error), "error")
     elif blocked:
@@ -133,7 +135,7 @@ def unblock(conversation_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     other = db.session.get(User, service.other_id(conversation, current_user.id))
-    unblocked, _ = run(service.unblock, current_user, other)
+    unblocked, _ = run(blocking.unblock, current_user, other)
     if unblocked:
         flash(f"You have unblocked {other.display_name}.", "info")
     return redirect(url_for("chat.show", conversation_id=conversation.id))

@@ -12,9 +12,10 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
+from community import blocks
 from community.accounts.models import User
 from community.db import db, utcnow
-from community.helping import blocks
+from community.helping.capacity import is_available
 from community.helping.errors import HelpingError, NotAllowed, NotFound
 from community.helping.models import (
     Answer,
@@ -24,7 +25,8 @@ from community.helping.models import (
     HelpRequest,
     RequestStatus,
 )
-from community.helping.offers import is_available, offer_of
+from community.helping.offers import offer_of
+from community.helping.rank import record_answer_speed
 from community.helping.requests import require_verified, touch
 from community.notifications.service import notify
 from community.profiles.models import Profile
@@ -82,8 +84,6 @@ def answer_request(volunteer, request: HelpRequest, note: str) -> Answer:
     except IntegrityError:
         raise HelpingError("You have already answered this request.") from None
     touch(request)
-    from community.helping.matching import record_answer_speed
-
     record_answer_speed(volunteer.id, request, now)
     notify(
         request.requester,

@@ -7,18 +7,24 @@ fails, the caller rolls the whole transaction back (nothing half-made).
 
 After the commit, :func:`send_introductions` (a job) introduces the two
 members to each other by email and in the site, exactly once per match.
+
+This module owns a match's status (active, completed, cancelled) and, with
+:mod:`community.helping.requests`, its request's: other areas ask these
+functions to move them (kindness to complete, blocking to cancel) and then
+record their own part.
 """
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from sqlalchemy import case, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import joinedload
 
-from community import jobs
+from community import blocks, jobs
 from community.chat.service import open_for_match
 from community.db import db, utcnow
-from community.helping import blocks
 from community.helping.errors import (
     AtCapacity,
     HelpingError,
@@ -27,7 +33,7 @@ from community.helping.errors import (
     NotFound,
     TryAgain,
 )
-from community.helping.matching import record_match
+from community.helping.introductions import introduce
 from community.helping.models import (
     Answer,
     AnswerKind,
@@ -38,7 +44,8 @@ from community.helping.models import (
     RequestStatus,
 )
 from community.helping.offers import release_capacity, take_capacity
-from community.helping.requests import require_verified, touch
+from community.helping.rank import record_match
+from community.helping.requests import complete_if_done, require_verified, touch
 from community.notifications.service import notify
 
 REASON_MAX = 500
@@ -177,6 +184,39 @@ def cancel_match(user, match: Match, reason: str) -> None:
     )
 
 
+def check_completable(requester, match: Match) -> None:
+    """Raise unless ``requester`` may mark ``match``'s help received now:
+    NotFound for anyone but its requester, NotAllowed once it has ended."""
+    if match.requester_id != getattr(requester, "id", None):
+        raise NotFound()
+    if match.status != MatchStatus.ACTIVE:
+        raise NotAllowed("This match has already ended.")
+
+
+def complete_match(requester, match: Match) -> datetime:
+    """The requester got the help of an active match: it completes, and so does
+    its request when no active match is left on it. Flushes; returns the
+    moment, for what the caller records with it (the act of help, the thanks:
+    :func:`community.kindness.service.complete_match`).
+
+    Raises as :func:`check_completable`. Claimed by one conditional UPDATE,
+    so a double submit completes it once (the second gets NotAllowed).
+    """
+    check_completable(requester, match)
+    now = utcnow()
+    claimed = db.session.execute(
+        update(Match)
+        .where(Match.id == match.id, Match.status == MatchStatus.ACTIVE)
+        .values(status=MatchStatus.COMPLETED.value, ended_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        raise NotAllowed("This match has already ended.")
+    db.session.refresh(match)
+    complete_if_done(match.request, now)
+    return now
+
+
 def end_matches_between(user, other) -> int:
     """Cancel every active match of two members (one blocked the other).
 
@@ -242,8 +282,6 @@ def send_introductions(match_id: int) -> bool:
     match with a conditional UPDATE of ``introduced_at``; later runs find it
     set and do nothing. Returns whether this run sent the introductions.
     """
-    from community.helping.introductions import introduce
-
     claimed = db.session.execute(
         update(Match)
         .where(Match.id == match_id, Match.introduced_at.is_(None))

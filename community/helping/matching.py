@@ -7,7 +7,7 @@ How a suggestion is found (so that cost does not grow with the community):
 
 1. Hard filters. A volunteer must share at least one skill with the request,
    not be the requester, not be on a break, have capacity left this month,
-   not have blocked or been blocked by the requester (community.helping.blocks)
+   not have blocked or been blocked by the requester (community.blocks)
    and not have answered or been invited already.
 2. Candidates. Each volunteer's request-independent score (``rank_score``:
    capacity, speed, activity, fairness, reciprocity) is kept on their offer
@@ -21,26 +21,26 @@ The trade-off is deliberate: a volunteer outside the top few hundred of every
 skill of a request is not suggested for it, even if their text would match
 well. ``bench/`` measures the cost against scoring everyone.
 
-``WEIGHTS`` holds every weight, in one place; each is covered by a test that
-shows its effect on the order (tests/helping/test_matching.py).
+The weights of every signal (``WEIGHTS``) and the request-independent
+signals live in :mod:`community.helping.rank`, capacity in
+:mod:`community.helping.capacity`; this module only reads them.
 """
 
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from community import jobs
+from community import blocks
 from community.accounts.models import User
 from community.db import db, utcnow
-from community.helping import blocks
+from community.helping.capacity import capacity_left, is_available
 from community.helping.models import (
     Answer,
     HelpFormat,
@@ -52,26 +52,11 @@ from community.helping.models import (
     VolunteerOffer,
     request_skills,
 )
-from community.helping.offers import capacity_left, is_available
+from community.helping.rank import rank_signals, reciprocity_signal, weighted
 from community.profiles.models import Profile
+from community.words import keywords
 
-# Each signal is a number from 0 to 1; a suggestion's score is the weighted sum.
-WEIGHTS: dict[str, float] = {
-    # Request-dependent.
-    "skills": 3.0,  # share of the request's skills the volunteer offers
-    "genre": 1.5,  # the request's genre is one the volunteer helps with or writes
-    "text": 2.0,  # words of the request found in the volunteer's about text and note
-    "timezone": 1.0,  # live formats only: how close the two timezones are
-    # Request-independent (kept in rank_score).
-    "capacity": 1.0,  # share of this month's capacity still free
-    "speed": 1.0,  # how quickly they have answered requests before
-    "activity": 0.75,  # how recently they were active
-    "fairness": 1.0,  # fewer recent matches rank higher, so help is spread around
-    "reciprocity": 0.75,  # requests: requesters who help others; volunteers: helped before
-}
 CANDIDATES_PER_SKILL = 300
-FAIRNESS_WINDOW = timedelta(days=30)
-ACTIVITY_WINDOW_DAYS = 30
 
 
 @dataclass
@@ -87,36 +72,6 @@ class Suggestion:
 
 
 # --- signals ------------------------------------------------------------------
-
-_STOPWORDS = frozenset(
-    """about above after again against also among and any are because been before being
-    below between both but can could did does doing down during each few for from further
-    had has have having her here hers him his how into its itself just like more most
-    much need needs not now off once only other our ours out over own really same she
-    should some such than that the their theirs them then there these they this those
-    through too under until very want was way were what when where which while who whom
-    why will with would you your yours book books write writing writer help please""".split()
-)
-_WORD = re.compile(r"[a-zà-ÿ]{3,}")
-
-
-def _stem(word: str) -> str:
-    """A crude English stemmer: enough that "reading"/"reads"/"reader" meet."""
-    if word.endswith("ies") and len(word) > 4:
-        return word[:-3] + "y"
-    if word.endswith(("sses", "xes", "zes", "ches", "shes")):
-        return word[:-2]
-    for suffix in ("ings", "ing", "ers", "ed", "er", "s"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("ss"):
-            return word[: -len(suffix)]
-    return word
-
-
-def keywords(text: str | None) -> frozenset[str]:
-    """The content words of a text, lower-cased and crudely stemmed."""
-    return frozenset(
-        _stem(word) for word in _WORD.findall((text or "").lower()) if word not in _STOPWORDS
-    )
 
 
 def text_relevance(request_words: frozenset[str], volunteer_words: frozenset[str]) -> float:
@@ -148,137 +103,6 @@ def hours_apart(zone_a: str | None, zone_b: str | None, at: datetime | None = No
 
 def timezone_signal(hours: float | None) -> float:
     return 0.5 if hours is None else max(0.0, 1 - hours / 12)
-
-
-def speed_signal(avg_response_hours: float | None) -> float:
-    """1 for instant answers, 0.5 for a day, 0.5 when unknown."""
-    if avg_response_hours is None:
-        return 0.5
-    return 1 / (1 + max(avg_response_hours, 0) / 24)
-
-
-def activity_signal(last_active: datetime | None, now: datetime) -> float:
-    if last_active is None:
-        return 0.0
-    days = (now - last_active).total_seconds() / 86400
-    return max(0.0, 1 - days / ACTIVITY_WINDOW_DAYS)
-
-
-def fairness_signal(recent_matches: int) -> float:
-    return 1 / (1 + recent_matches)
-
-
-def reciprocity_signal(count: int) -> float:
-    return min(count, 3) / 3
-
-
-def rank_signals(offer: VolunteerOffer, now: datetime) -> dict[str, float]:
-    """The request-independent signals of a volunteer."""
-    last_active = max(
-        (moment for moment in (offer.user.last_seen_at, offer.updated_at) if moment),
-        default=None,
-    )
-    return {
-        "capacity": capacity_left(offer) / offer.monthly_capacity,
-        "speed": speed_signal(offer.avg_response_hours),
-        "activity": activity_signal(last_active, now),
-        "fairness": fairness_signal(offer.recent_matches),
-        "reciprocity": reciprocity_signal(offer.received_count),
-    }
-
-
-def weighted(signals: dict[str, float]) -> float:
-    return sum(WEIGHTS[name] * value for name, value in signals.items())
-
-
-def refresh_rank(offer: VolunteerOffer, now: datetime | None = None) -> None:
-    """Recompute the offer's rank_score and copy it (and availability) to its skills."""
-    from community.helping.offers import sync_availability
-
-    offer.rank_score = round(weighted(rank_signals(offer, now or utcnow())), 6)
-    sync_availability(offer)
-
-
-def record_answer_speed(volunteer_id: int, request: HelpRequest, answered_at: datetime) -> None:
-    """Fold one answer's delay into the volunteer's average response time."""
-    offer = db.session.get(VolunteerOffer, volunteer_id)
-    if offer is None:
-        return
-    hours = max((answered_at - request.created_at).total_seconds() / 3600, 0)
-    count = offer.answers_given
-    average = offer.avg_response_hours or 0.0
-    offer.avg_response_hours = (average * count + hours) / (count + 1)
-    offer.answers_given = count + 1
-    refresh_rank(offer)
-
-
-def record_match(match: Match) -> None:
-    """A match was made: the helper's fairness and both sides' reciprocity move."""
-    helper_offer = db.session.get(VolunteerOffer, match.helper_id)
-    if helper_offer is not None:
-        helper_offer.recent_matches += 1
-        helper_offer.helped_count += 1
-        refresh_rank(helper_offer)
-    requester_offer = db.session.get(VolunteerOffer, match.requester_id)
-    if requester_offer is not None:
-        requester_offer.received_count += 1
-        refresh_rank(requester_offer)
-
-
-def rerank_all(batch: int = 1000) -> int:
-    """Recompute every offer's signals and rank from the matches table. A periodic job.
-
-    Fairness (matches in the last 30 days), helped and received counts
-    decay or grow with time and events; this brings them up to date.
-    Commits per batch. Returns how many offers were reranked.
-    """
-    now = utcnow()
-    since = now - FAIRNESS_WINDOW
-    recent = dict(
-        db.session.execute(
-            select(Match.helper_id, func.count(Match.id))
-            .where(Match.created_at >= since, Match.status != MatchStatus.CANCELLED)
-            .group_by(Match.helper_id)
-        ).all()
-    )
-    helped = dict(
-        db.session.execute(
-            select(Match.helper_id, func.count(Match.id))
-            .where(Match.status != MatchStatus.CANCELLED)
-            .group_by(Match.helper_id)
-        ).all()
-    )
-    received = dict(
-        db.session.execute(
-            select(Match.requester_id, func.count(Match.id))
-            .where(Match.status != MatchStatus.CANCELLED)
-            .group_by(Match.requester_id)
-        ).all()
-    )
-
-    def rerank_batch(after_id: int) -> tuple[int, int]:
-        """Rerank the next batch of offers; how many, and the last user id done."""
-        offers = db.session.scalars(
-            select(VolunteerOffer)
-            .where(VolunteerOffer.user_id > after_id)
-            .order_by(VolunteerOffer.user_id)
-            .limit(batch)
-            .options(joinedload(VolunteerOffer.user), selectinload(VolunteerOffer.skill_links))
-        ).all()
-        for offer in offers:
-            offer.recent_matches = recent.get(offer.user_id, 0)
-            offer.helped_count = helped.get(offer.user_id, 0)
-            offer.received_count = received.get(offer.user_id, 0)
-            refresh_rank(offer, now)
-        return len(offers), offers[-1].user_id if offers else after_id
-
-    # One transaction per batch, so that a long rerank holds no lock for long.
-    done, last_id = 0, 0
-    while True:
-        count, last_id = jobs.in_transaction(rerank_batch, last_id)
-        if not count:
-            return done
-        done += count
 
 
 # --- volunteers for a request -------------------------------------------------

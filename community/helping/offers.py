@@ -1,8 +1,11 @@
 """Volunteer offers: what a member will help with, and how much this month.
 
-Capacity is counted per calendar month (UTC). ``capacity_used`` changes only
-through :func:`take_capacity` and :func:`release_capacity`, each one
-conditional UPDATE, so that two matches made at once cannot overdraw it.
+Capacity is counted per calendar month (UTC); reading it (what is left,
+whether a volunteer is available) is :mod:`community.helping.capacity`, and
+every change here re-ranks the offer through :mod:`community.helping.rank`.
+``capacity_used`` changes only through :func:`take_capacity` and
+:func:`release_capacity`, each one conditional UPDATE, so that two matches
+made at once cannot overdraw it.
 A volunteer whose capacity is used up is paused automatically until the
 month turns (``available`` is False on their skill rows).
 """
@@ -10,37 +13,19 @@ month turns (``available`` is False on their skill rows).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
 from sqlalchemy import case, select, update
 
 from community import jobs
 from community.db import db, utcnow
+from community.helping.capacity import current_month
 from community.helping.errors import HelpingError
 from community.helping.models import OfferSkill, VolunteerOffer
+from community.helping.rank import refresh_rank
 from community.profiles.models import Genre, Skill
 
 NOTE_MAX = 1000
 CAPACITY_MAX = 20
-
-
-def current_month() -> str:
-    return utcnow().strftime("%Y-%m")
-
-
-def capacity_resets_on() -> date:
-    """The day this month's capacity starts again (the first of next month, UTC)."""
-    today = utcnow().date()
-    return date(today.year + today.month // 12, today.month % 12 + 1, 1)
-
-
-def capacity_left(offer: VolunteerOffer, month: str | None = None) -> int:
-    used = offer.capacity_used if offer.capacity_month == (month or current_month()) else 0
-    return max(offer.monthly_capacity - used, 0)
-
-
-def is_available(offer: VolunteerOffer | None) -> bool:
-    return offer is not None and not offer.on_break and capacity_left(offer) > 0
 
 
 def offer_of(user_id: int) -> VolunteerOffer | None:
@@ -91,15 +76,8 @@ def save_offer(user, data: OfferInput) -> VolunteerOffer:
     for skill_id in wanted - have:
         offer.skill_links.append(OfferSkill(skill_id=skill_id))
     db.session.flush()
-    _rerank(offer)
-    return offer
-
-
-def _rerank(offer: VolunteerOffer) -> None:
-    # The capacity signal is part of the rank; availability goes with it.
-    from community.helping.matching import refresh_rank
-
     refresh_rank(offer)
+    return offer
 
 
 def set_break(user, on_break: bool) -> VolunteerOffer:
@@ -107,17 +85,8 @@ def set_break(user, on_break: bool) -> VolunteerOffer:
     if offer is None:
         raise HelpingError("You have no offer yet.")
     offer.on_break = on_break
-    _rerank(offer)
+    refresh_rank(offer)
     return offer
-
-
-def sync_availability(offer: VolunteerOffer) -> None:
-    """Copy the offer's availability onto its skill rows (the matching index)."""
-    available = is_available(offer)
-    for link in offer.skill_links:
-        link.available = available
-        link.rank_score = offer.rank_score
-    db.session.flush()
 
 
 def take_capacity(user_id: int) -> bool:
@@ -148,7 +117,7 @@ def take_capacity(user_id: int) -> bool:
         return False
     offer = offer_of(user_id)
     db.session.refresh(offer)
-    _rerank(offer)
+    refresh_rank(offer)
     return True
 
 
@@ -167,7 +136,7 @@ def release_capacity(user_id: int, taken_in: str) -> None:
     offer = offer_of(user_id)
     if offer is not None:
         db.session.refresh(offer)
-        _rerank(offer)
+        refresh_rank(offer)
 
 
 @jobs.commits

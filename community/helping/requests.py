@@ -14,7 +14,7 @@ REQUEST_REMINDER_DAYS before expiry. Functions flush, never commit.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -206,7 +206,8 @@ def complete_request(user, request: HelpRequest) -> None:
     """The requester got the help: the request completes.
 
     Help received through an active match is marked on the match page, with
-    a thank-you (community.kindness.service.complete_match), so a request
+    a thank-you (:func:`community.helping.matches.complete_match`, called by
+    :func:`community.kindness.service.complete_match`), so a request
     with active matches is refused here, naming the match pages. One whose
     matches all ended (at least one completed) may be marked done.
     """
@@ -226,6 +227,20 @@ def complete_request(user, request: HelpRequest) -> None:
         raise NotAllowed("Accept a volunteer's offer first: there is nobody to thank yet.")
     request.status, request.ended_at = RequestStatus.COMPLETED.value, utcnow()
     search.unindex_request(request.id)
+
+
+def complete_if_done(request: HelpRequest, now: datetime) -> None:
+    """A matched request whose last active match completed is completed (and
+    leaves the search index). Called by
+    :func:`community.helping.matches.complete_match`."""
+    if request.status != RequestStatus.MATCHED:
+        return
+    still_active = db.session.scalar(
+        select(exists().where(Match.request_id == request.id, Match.status == MatchStatus.ACTIVE))
+    )
+    if not still_active:
+        request.status, request.ended_at = RequestStatus.COMPLETED.value, now
+        search.unindex_request(request.id)
 
 
 # --- access -----------------------------------------------------------------

@@ -12,6 +12,12 @@ its form, calls one domain function through ``community.site.actions.run``
   the message flashed, and back to the page the button was on. A form page
   the member may not use (editing another's request) answers 403.
 
+The match page is helping's, its thank-you panel kindness's
+(:func:`community.kindness.panel.thanks_panel`): marking the help received
+(``/matches/<id>/complete``) goes through
+:func:`community.kindness.service.complete_match`, which asks helping to
+complete the match before it records the thanks.
+
 Every route needs a login, "keep it open" included: its link comes from an
 email to the requester, who logs in once (the login page brings them back);
 the token alone names the request, and the page asks before it changes
@@ -24,13 +30,12 @@ from datetime import datetime
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from community.accounts.forms import ConfirmForm
 from community.accounts.models import User
-from community.chat.models import Conversation
+from community.chat.service import conversation_id_of_match
 from community.db import db, utcnow
-from community.helping import answers, matches, matching, offers, requests, search
+from community.helping import answers, capacity, matches, matching, offers, requests, search
 from community.helping.forms import (
     AnswerForm,
     BoardForm,
@@ -49,6 +54,9 @@ from community.helping.models import (
     MatchStatus,
     RequestStatus,
 )
+from community.kindness import service as kindness
+from community.kindness.forms import ThanksForm
+from community.kindness.panel import thanks_panel
 from community.site.actions import error_on_field, run
 
 bp = Blueprint("helping", __name__)
@@ -417,9 +425,6 @@ def my_matches():
 
 
 def _match_page(match: Match, cancel_form=None, status: int = 200, thanks_form=None):
-    from community.kindness.forms import PrivacyForm, ReplyForm, ThanksForm
-    from community.kindness.service import thanks_for_match
-
     i_am_helper = match.helper_id == current_user.id
     me, other = (match.helper, match.requester) if i_am_helper else (match.requester, match.helper)
     return render_template(
@@ -435,13 +440,8 @@ def _match_page(match: Match, cancel_form=None, status: int = 200, thanks_form=N
         ),
         first_message=suggested_first_message(me, other, match.request, i_am_helper=i_am_helper),
         cancel_form=cancel_form or CancelForm(formdata=None),
-        thanks_form=thanks_form or ThanksForm(formdata=None),
-        reply_form=ReplyForm(formdata=None),
-        privacy_form=PrivacyForm(formdata=None),
-        thanks=thanks_for_match(match.id),
-        conversation_id=db.session.scalar(
-            select(Conversation.id).where(Conversation.match_id == match.id)
-        ),
+        conversation_id=conversation_id_of_match(match.id),
+        **thanks_panel(match.id, thanks_form),
     ), status
 
 
@@ -450,6 +450,32 @@ def _match_page(match: Match, cancel_form=None, status: int = 200, thanks_form=N
 def show_match(match_id: int):
     """Only the two members of the match; anyone else (admins too) gets 404."""
     return _match_page(_access_match(match_id))
+
+
+@bp.post("/matches/<int:match_id>/complete")
+@login_required
+def complete_match(match_id: int):
+    """The requester marks the help received, with a thank-you (kindness records it)."""
+    match = _access_match(match_id)
+    if match.requester_id != current_user.id:
+        abort(404)  # the helper does not mark their own help received
+    form = ThanksForm()
+    if form.validate_on_submit():
+        _, error = run(
+            kindness.complete_match,
+            current_user,
+            match,
+            form.body.data,
+            keep_private=form.keep_private.data,
+            pledge=form.pledge.data,
+        )
+        if error is None:
+            flash("Thank you! Your helper will see your thanks.", "success")
+            return redirect(url_for("helping.show_match", match_id=match_id))
+        if not error_on_field(form, error):
+            flash(str(error), "error")
+            return redirect(url_for("helping.show_match", match_id=match_id))
+    return _match_page(match, status=400, thanks_form=form)
 
 
 @bp.post("/matches/<int:match_id>/cancel")
@@ -484,12 +510,12 @@ def edit_offer():
         if not error_on_field(form, error):
             flash(str(error), "error")
         offer = offers.offer_of(current_user.id)
-    left = offers.capacity_left(offer) if offer else None
+    left = capacity.capacity_left(offer) if offer else None
     return render_template(
         "helping/offer.html",
         form=form,
         offer=offer,
         capacity_left=left,
         paused=offer is not None and not offer.on_break and left == 0,
-        resets_on=offers.capacity_resets_on(),
+        resets_on=capacity.capacity_resets_on(),
     ), 400 if request.method == "POST" else 200

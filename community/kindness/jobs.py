@@ -25,7 +25,7 @@ from community.accounts.models import User
 from community.db import db, utcnow
 from community.kindness import ripples
 from community.kindness.models import CameBack, HelpAct, MemberRipples, RippleState
-from community.kindness.service import private_ids
+from community.kindness.wording import describe_chain, people_in, public_names
 from community.notifications.service import notify
 
 STATE_ID = 1
@@ -162,22 +162,20 @@ def _notify_came_back() -> None:
     )
     if not events:
         return
-    ids = {event.member_id for event in events}
+    member_ids = {event.member_id for event in events}
+    members = {
+        user.id: user for user in db.session.scalars(select(User).where(User.id.in_(member_ids)))
+    }
+    ids = set(member_ids)
     for event in events:
-        ids.update(step["helper"] for step in event.chain)
-        ids.update(step["helped"] for step in event.chain)
-    users = {user.id: user for user in db.session.scalars(select(User).where(User.id.in_(ids)))}
-    hidden = private_ids(ids)
+        ids |= people_in(event.chain)
+    names = public_names(ids)
     now = utcnow()
     for event in events:
-        member = users.get(event.member_id)
+        member = members.get(event.member_id)
         event.notified_at = now
         if member is None:
             continue
-        names = {
-            user_id: ("someone" if user_id in hidden else user.display_name)
-            for user_id, user in users.items()
-        }
         notify(
             member,
             "kindness_came_back",
@@ -187,30 +185,6 @@ def _notify_came_back() -> None:
                 "chain": describe_chain(event.chain, member.id, names, now),
             },
         )
-
-
-def describe_chain(chain: list[dict], member_id: int, names: dict[int, str], now: datetime) -> str:
-    """ "You helped Ann in March; Ann helped Raj in May; Raj helped you today"."""
-
-    def name(user_id: int, *, start: bool) -> str:
-        if user_id == member_id:
-            return "You" if start else "you"
-        return names.get(user_id, "someone")
-
-    return "; ".join(
-        f"{name(step['helper'], start=True)} helped {name(step['helped'], start=False)} "
-        f"{when(datetime.fromisoformat(step['at']), now)}"
-        for step in chain
-    )
-
-
-def when(moment: datetime, now: datetime) -> str:
-    """ "today", "in March", or "in March 2025" for another year."""
-    if moment.date() == now.date():
-        return "today"
-    if moment.year == now.year:
-        return f"in {moment:%B}"
-    return f"in {moment:%B %Y}"
 
 
 # --- pictures -----------------------------------------------------------------

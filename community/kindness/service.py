@@ -1,12 +1,17 @@
-"""Kindness: thanks, acts of help, pledges and privacy.
+"""Kindness: thanks, acts of help and pledges.
 
 Every act of help (:class:`HelpAct`) is made here, and only in two ways: the
 requester of an active match marks the help received and thanks the helper
-(:func:`complete_match`), or a member thanks someone for help given outside
+(:func:`complete_match`; helping completes the match and the request, this
+module records the act and the thanks), or a member thanks someone for help given outside
 a match and that someone confirms it (:func:`thank_outside`, then
 :func:`confirm_thanks`). Nobody can type an act in directly, so nobody can
 invent kindness. Each new act keeps the helper's pending pledges and queues
 the ripples job (:func:`community.kindness.jobs.record_new_acts`).
+
+Privacy is :mod:`community.kindness.privacy`, the wording of names and chains
+:mod:`community.kindness.wording`, what the pages read
+:mod:`community.kindness.reading`.
 
 Functions flush, never commit; errors are :class:`KindnessError` (an
 :class:`~community.errors.Invalid`) or :class:`~community.errors.NotFound` for
@@ -20,13 +25,14 @@ from datetime import datetime
 from sqlalchemy import delete, exists, select, update
 from sqlalchemy.orm import joinedload
 
-from community import jobs
+from community import blocks, jobs
 from community.db import db, utcnow
 from community.errors import Invalid, NotFound
-from community.helping import blocks, search
-from community.helping.models import HelpRequest, Match, MatchStatus, RequestStatus
+from community.helping import matches
+from community.helping.models import Match
 from community.helping.requests import require_verified
-from community.kindness.models import HelpAct, KindnessPrivacy, Pledge, Thanks, ThanksStatus
+from community.kindness.jobs import record_new_acts
+from community.kindness.models import HelpAct, Pledge, Thanks, ThanksStatus
 from community.notifications.service import notify
 
 BODY_MIN_WORDS, BODY_MIN_CHARS, BODY_MAX = 3, 15, 2000
@@ -65,8 +71,6 @@ def _excerpt(text: str) -> str:
 def _record_act(helper_id: int, helped_id: int, at: datetime) -> HelpAct:
     """The one place an act of help is made: keep the helper's pledges, queue
     the ripples job (after commit)."""
-    from community.kindness.jobs import record_new_acts
-
     act = HelpAct(helper_id=helper_id, helped_id=helped_id, at=at)
     db.session.add(act)
     db.session.flush()
@@ -105,27 +109,16 @@ def complete_match(
     """The requester of an active match marks the help received and thanks the
     helper. Flushes.
 
-    Records one act (helper -> requester, now), a confirmed thank-you and a
-    pledge if asked; completes the request when no active match is left on
-    it; tells the helper. Raises NotFound for anyone but the requester,
-    KindnessError for a match that is not active or a thank-you too short.
+    Helping completes the match (and its request, when no active match is
+    left on it): :func:`community.helping.matches.complete_match`. Then this
+    records one act (helper -> requester, now), a confirmed thank-you and a
+    pledge if asked, and tells the helper. Raises NotFound for anyone but the
+    requester, NotAllowed for a match that is not active, KindnessError for
+    a thank-you too short.
     """
-    if match.requester_id != getattr(requester, "id", None):
-        raise NotFound()
-    if match.status != MatchStatus.ACTIVE:
-        raise KindnessError("This match has already ended.")
+    matches.check_completable(requester, match)
     body = check_thanks_body(body)
-    now = utcnow()
-    # Claimed by one conditional UPDATE: a double submit completes it once.
-    claimed = db.session.execute(
-        update(Match)
-        .where(Match.id == match.id, Match.status == MatchStatus.ACTIVE)
-        .values(status=MatchStatus.COMPLETED.value, ended_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if claimed.rowcount != 1:
-        raise KindnessError("This match has already ended.")
-    db.session.refresh(match)
+    now = matches.complete_match(requester, match)
     act = _record_act(match.helper_id, match.requester_id, now)
     thanks = Thanks(
         author_id=match.requester_id,
@@ -142,7 +135,6 @@ def complete_match(
     db.session.flush()
     if pledge:
         _make_pledge(requester.id, thanks)
-    _complete_request_if_done(match.request, now)
     notify(
         match.helper,
         "thanks_received",
@@ -155,18 +147,6 @@ def complete_match(
         },
     )
     return thanks
-
-
-def _complete_request_if_done(request: HelpRequest, now: datetime) -> None:
-    """A matched request whose last active match completed is completed."""
-    if request.status != RequestStatus.MATCHED:
-        return
-    still_active = db.session.scalar(
-        select(exists().where(Match.request_id == request.id, Match.status == MatchStatus.ACTIVE))
-    )
-    if not still_active:
-        request.status, request.ended_at = RequestStatus.COMPLETED.value, now
-        search.unindex_request(request.id)
 
 
 # --- help outside a match ---------------------------------------------------
@@ -299,31 +279,6 @@ def set_thanks_private(user, thanks: Thanks, private: bool) -> None:
     else:
         raise NotFound()
     db.session.flush()
-
-
-def set_ripples_private(user, private: bool) -> None:
-    """Keep the member's acts of help out of public pages: counts stay, the
-    name becomes "someone"."""
-    row = db.session.get(KindnessPrivacy, user.id)
-    if private and row is None:
-        db.session.add(KindnessPrivacy(user_id=user.id))
-    elif not private and row is not None:
-        db.session.delete(row)
-    db.session.flush()
-
-
-def is_private(user_id: int) -> bool:
-    return db.session.get(KindnessPrivacy, user_id) is not None
-
-
-def private_ids(user_ids) -> set[int]:
-    """Those of ``user_ids`` who keep their kindness private (one query)."""
-    ids = set(user_ids)
-    if not ids:
-        return set()
-    return set(
-        db.session.scalars(select(KindnessPrivacy.user_id).where(KindnessPrivacy.user_id.in_(ids)))
-    )
 
 
 # --- reading ----------------------------------------------------------------

@@ -1,28 +1,25 @@
-"""Pages of kindness: completing a match with thanks, "X helped me", pending
-thanks, a member's ripples, the community page, privacy. Pages read stored
-results (MemberRipples, CameBack); no graph traversal happens here."""
+"""Pages of kindness: replies to thanks, "X helped me", pending thanks, a
+member's ripples, the community page, privacy. Pages read stored results
+through :mod:`community.kindness.reading`; no graph traversal and no query
+of their own happens here. Marking a match's help received is a route of the
+match page (:mod:`community.helping.views`), whose thank-you panel is
+:mod:`community.kindness.panel`."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
 
 from community.accounts.forms import ConfirmForm
 from community.accounts.models import User
-from community.db import db, utcnow
-from community.helping import matches
-from community.kindness import service, svg
+from community.db import utcnow
+from community.kindness import privacy, reading, service, svg
 from community.kindness.forms import PrivacyForm, ReplyForm, ThanksForm
-from community.kindness.jobs import describe_chain, when
-from community.kindness.models import CameBack, HelpAct, KindnessPrivacy, MemberRipples
+from community.kindness.wording import when_iso
 from community.profiles.service import access_profile
 from community.site.actions import error_on_field, run
 
 bp = Blueprint("kindness", __name__)
-TOP = 10
 
 
 def _member(user_id: int) -> User:
@@ -33,43 +30,7 @@ def _access_thanks(thanks_id: int):
     return service.access_thanks(current_user, thanks_id)
 
 
-def _names(ids, viewer_id: int | None = None) -> dict[int, str]:
-    """Display names, "someone" for members who keep their kindness private
-    (the viewer sees their own name). Two queries."""
-    ids = set(ids)
-    hidden = service.private_ids(ids) - {viewer_id}
-    users = db.session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all()
-    return {uid: ("someone" if uid in hidden else name) for uid, name in users}
-
-
-# --- completing a match -----------------------------------------------------
-
-
-@bp.post("/matches/<int:match_id>/complete")
-@login_required
-def complete_match(match_id: int):
-    from community.helping.views import _match_page
-
-    match = matches.access_match(current_user, match_id)
-    if match.requester_id != current_user.id:
-        abort(404)  # the helper does not mark their own help received
-    form = ThanksForm()
-    if form.validate_on_submit():
-        _, error = run(
-            service.complete_match,
-            current_user,
-            match,
-            form.body.data,
-            keep_private=form.keep_private.data,
-            pledge=form.pledge.data,
-        )
-        if error is None:
-            flash("Thank you! Your helper will see your thanks.", "success")
-            return redirect(url_for("helping.show_match", match_id=match_id))
-        if not error_on_field(form, error):
-            flash(str(error), "error")
-            return redirect(url_for("helping.show_match", match_id=match_id))
-    return _match_page(match, status=400, thanks_form=form)
+# --- replies and privacy of a thank-you --------------------------------------
 
 
 @bp.post("/thanks/<int:thanks_id>/reply")
@@ -179,52 +140,36 @@ def decline_thanks(thanks_id: int):
 @login_required
 def ripples(user_id: int):
     member = _member(user_id)
-    stored = db.session.get(MemberRipples, member.id)
-    came_back = list(
-        db.session.scalars(
-            select(CameBack)
-            .where(CameBack.member_id == member.id)
-            .order_by(CameBack.created_at.desc(), CameBack.id.desc())
-            .limit(TOP)
-        )
-    )
-    tree = stored.tree if stored else None
-    nodes, edges = svg.layout(tree)
-    # Names for the people the picture names (the outer ring is drawn as dots).
-    ids = {node.id for node in nodes if node.level <= 2} | {member.id}
-    for event in came_back:
-        ids |= {step["helper"] for step in event.chain} | {step["helped"] for step in event.chain}
-    names = _names(ids, current_user.id)
     now = utcnow()
-    made, kept = service.pledges_of(member.id)
+    page = reading.ripples_page(member, current_user.id, now)
     is_owner = member.id == current_user.id
     return render_template(
         "kindness/ripples.html",
         member=member,
-        member_name=names.get(member.id, "someone"),
-        stored=stored,
-        chains=[(event, describe_chain(event.chain, member.id, names, now)) for event in came_back],
-        nodes=nodes,
-        edges=edges,
-        names=names,
+        member_name=page.member_name,
+        stored=page.stored,
+        chains=page.chains,
+        nodes=page.nodes,
+        edges=page.edges,
+        names=page.names,
         size=svg.SIZE,
         rings=svg.RINGS[1:],
         centre=svg.CENTRE,
-        pledges_made=made,
-        pledges_kept=kept,
+        pledges_made=page.pledges_made,
+        pledges_kept=page.pledges_kept,
         is_owner=is_owner,
-        privacy_form=PrivacyForm(private=service.is_private(member.id)) if is_owner else None,
-        when=lambda at: when(datetime.fromisoformat(at), now) if at else "",
+        privacy_form=PrivacyForm(private=privacy.is_private(member.id)) if is_owner else None,
+        when=lambda at: when_iso(at, now),
     )
 
 
-@bp.post("/kindness/privacy")
+@bp.post("/kindness/privacy", endpoint="privacy")
 @login_required
-def privacy():
+def ripples_privacy():
     form = PrivacyForm()
     if not form.validate_on_submit():
         abort(400)
-    run(service.set_ripples_private, current_user, form.private.data)
+    run(privacy.set_ripples_private, current_user, form.private.data)
     flash(
         "Your acts of help are off public pages now."
         if form.private.data
@@ -237,47 +182,10 @@ def privacy():
 @bp.get("/kindness")
 @login_required
 def community():
-    now = utcnow()
-    month_start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    acts_this_month = db.session.scalar(
-        select(func.count()).select_from(HelpAct).where(HelpAct.at >= month_start)
-    )
-    public = ~MemberRipples.user_id.in_(select(KindnessPrivacy.user_id))
-    longest = db.session.execute(
-        select(MemberRipples, User.display_name)
-        .join(User, User.id == MemberRipples.user_id)
-        .where(public, MemberRipples.longest_chain > 0, User.deleted_at.is_(None))
-        .order_by(MemberRipples.longest_chain.desc(), MemberRipples.reached.desc(), User.id)
-        .limit(TOP)
-    ).all()
-    lately = list(
-        db.session.scalars(
-            select(CameBack)
-            .where(~CameBack.member_id.in_(select(KindnessPrivacy.user_id)))
-            .order_by(CameBack.created_at.desc(), CameBack.id.desc())
-            .limit(TOP)
-        )
-    )
-    ids = set()
-    for event in lately:
-        ids |= {event.member_id}
-        ids |= {step["helper"] for step in event.chain} | {step["helped"] for step in event.chain}
-    names = _names(ids)
+    page = reading.community_page(utcnow())
     return render_template(
         "kindness/community.html",
-        acts_this_month=acts_this_month,
-        longest=longest,
-        lately=[
-            (event, names.get(event.member_id, "someone"), _third_person(event, names, now))
-            for event in lately
-        ],
-    )
-
-
-def _third_person(event: CameBack, names: dict[int, str], now: datetime) -> str:
-    """The chain as others read it: the member by name, not "you"."""
-    return "; ".join(
-        f"{names.get(step['helper'], 'someone')} helped {names.get(step['helped'], 'someone')} "
-        f"{when(datetime.fromisoformat(step['at']), now)}"
-        for step in event.chain
+        acts_this_month=page.acts_this_month,
+        longest=page.longest,
+        lately=page.lately,
     )

@@ -12,6 +12,7 @@ import logging
 import secrets
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import current_app, render_template
 from rq import Retry, get_current_job
@@ -82,8 +83,6 @@ def queue_email(
 
 
 def _mail_domain() -> str:
-    from urllib.parse import urlsplit
-
     return urlsplit(current_app.config["BASE_URL"]).hostname or "kindred.invalid"
 
 

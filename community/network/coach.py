@@ -17,6 +17,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 
+from community.words import keywords
+
 URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 WORD = re.compile(r"[\w'\u2019]+", re.UNICODE)
 YOU_WORDS = frozenset({"you", "your", "yours", "yourself", "you're", "you've", "you'll", "you'd"})
@@ -31,7 +33,7 @@ INVITATION = re.compile(
 )
 OFFER = re.compile(r"\b(?:(?:how )?(?:can|could|may) i help|i (?:can|could) help)\b")
 # Words too common in about texts and notes to show the writer read the profile,
-# as matching.keywords stems them ("loved" is "lov", "readers" is "read").
+# as words.keywords stems them ("loved" is "lov", "readers" is "read").
 GENERIC = frozenset(
     {"thank", "follow", "love", "lov", "novel", "story", "work", "read", "new", "great", "author"}
 )
@@ -127,8 +129,6 @@ def _you_and_me(text: str) -> tuple[int, int]:
 def _phrase_in(phrase: str, lowered: str, draft_keywords: frozenset[str]) -> bool:
     """Whether the draft names a genre or skill: as written, or its words in any form
     ("thrillers" for "Thriller and suspense", "your query letter" for "Query letters")."""
-    from community.helping.matching import keywords
-
     phrase = phrase.lower()
     if re.search(rf"\b{re.escape(phrase)}\b", lowered):
         return True
@@ -141,8 +141,6 @@ def _phrase_in(phrase: str, lowered: str, draft_keywords: frozenset[str]) -> boo
 
 def _mentions(text: str, recipient: Recipient) -> list[str]:
     """What of the recipient's profile the draft mentions (genres, wants, about words)."""
-    from community.helping.matching import keywords
-
     lowered = _plain(text)
     draft_keywords = keywords(lowered)
     found = [

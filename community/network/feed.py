@@ -15,9 +15,9 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
+from community import blocks
 from community.accounts.models import User
 from community.db import db
-from community.helping import blocks
 from community.helping.models import Answer, HelpRequest, RequestStatus, VolunteerOffer
 from community.network.models import Follow
 from community.profiles.models import Profile

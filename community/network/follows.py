@@ -11,10 +11,10 @@ from sqlalchemy import and_, delete, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload
 
+from community import blocks
 from community.accounts.models import User
 from community.db import db, utcnow
 from community.errors import Invalid
-from community.helping import blocks
 from community.network.models import Follow
 from community.notifications.service import notify
 

@@ -12,9 +12,9 @@ from datetime import timedelta
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
+from community import blocks
 from community.accounts.models import User
 from community.db import db, utcnow
-from community.helping import blocks
 from community.network import coach
 from community.network.follows import NetworkError, is_following
 from community.network.models import Welcome

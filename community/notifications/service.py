@@ -8,6 +8,7 @@ from flask import url_for
 from sqlalchemy import func, select, update
 
 from community.db import db, utcnow
+from community.mail.outbox import queue_email
 from community.mail.unsubscribe import ALL_KINDS
 from community.notifications.kinds import DAILY, DELIVERIES, IMMEDIATE, KINDS, OFF, kind
 from community.notifications.models import Notification, NotificationPreference
@@ -35,8 +36,6 @@ def notify(
     for the digest job; ``off`` keeps it on the site only. ``email_context``
     feeds a kind's own email template (see NotificationKind.email_template).
     """
-    from community.mail.outbox import queue_email
-
     notification_kind = kind(kind_name)
     delivery = delivery_for(user.id, kind_name) if not user.is_deleted else OFF
     notification = Notification(user_id=user.id, kind=kind_name, data=data, delivery=delivery)

@@ -13,6 +13,7 @@ from community.mail.unsubscribe import ALL_KINDS, read_unsubscribe_token
 from community.notifications import service
 from community.notifications.forms import preferences_form
 from community.notifications.kinds import KINDS
+from community.notifications.models import Notification
 from community.site.actions import run
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
@@ -46,8 +47,6 @@ def open_notification(notification_id: int):
     """Mark one notification read and go where it points."""
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    from community.notifications.models import Notification
-
     notification = db.session.get(Notification, notification_id)
     if notification is None or notification.user_id != current_user.id:
         abort(404)

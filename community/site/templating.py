@@ -9,7 +9,9 @@ from flask import Flask
 from flask_login import current_user
 from markupsafe import Markup, escape
 
+from community.chat.service import unread_total
 from community.chat.text import linkify
+from community.notifications.service import unread_count
 
 AVATAR_COLOURS = 8
 
@@ -48,8 +50,6 @@ def _nav_unread() -> int:
     """The signed-in member's unread notifications (the layout calls this once)."""
     if not current_user.is_authenticated:
         return 0
-    from community.notifications.service import unread_count
-
     return unread_count(current_user.id)
 
 
@@ -57,8 +57,6 @@ def _nav_chat_unread() -> int:
     """The signed-in member's unread chat messages (the layout calls this once)."""
     if not current_user.is_authenticated:
         return 0
-    from community.chat.service import unread_total
-
     return unread_total(current_user.id)
 
 

@@ -132,7 +132,7 @@ def test_a_job_process_can_emit_to_a_members_browser(web_processes, browsers, pa
     script = (
         "import json, sys\n"
         "from community.jobs import run_job\n"
-        "run_job('community.chat.realtime:deliver', json.loads(sys.argv[1]), [int(sys.argv[2])])\n"
+        "run_job('community.chat.push:deliver', json.loads(sys.argv[1]), [int(sys.argv[2])])\n"
     )
     subprocess.run(
         [sys.executable, "-c", script, json.dumps(payload), str(pair.ben.id)],

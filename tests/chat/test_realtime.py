@@ -10,6 +10,7 @@ import pytest
 import socketio
 from sqlalchemy import select
 
+from community import blocking
 from community.chat.models import Message
 from community.db import db
 from tests.chat.conftest import WAIT, cookie_header, wait_until
@@ -269,12 +270,11 @@ def test_a_cancelled_match_closes_the_conversation(server, pair, member):
 
 
 def test_blocking_stops_sending_both_ways_and_tells_both(server, pair, member):
-    from community.chat import service
     from community.helping.models import MatchStatus
 
     ann, ben = member("ann@example.com"), member("ben@example.com")
     db.session.rollback()
-    service.block(pair.ann, pair.ben)
+    blocking.block(pair.ann, pair.ben)
     db.session.commit()
     for browser in (ann, ben):
         event = browser.next("blocked")

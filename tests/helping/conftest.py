@@ -113,13 +113,13 @@ def pin_activity(*offers_, at=None, last_seen=None) -> None:
     then refresh their ranks: members made a few milliseconds apart otherwise differ
     by a hair in the activity signal, which would decide ties."""
     from community.db import utcnow
-    from community.helping import matching
+    from community.helping import rank
 
     at = at or utcnow()
     for offer in offers_:
         offer.updated_at = at
         offer.user.last_seen_at = last_seen
-        matching.refresh_rank(offer)
+        rank.refresh_rank(offer)
     db.session.commit()
 
 

@@ -160,7 +160,7 @@ def test_an_answer_needs_a_short_note(app, make_user, make_volunteer, make_reque
 def test_a_block_hides_the_request_from_the_volunteer(
     app, make_user, make_volunteer, make_request, monkeypatch
 ):
-    from community.helping import blocks
+    from community import blocks
 
     ann = make_user()
     vic = make_volunteer("Vic Volunteer", "beta-reading")

@@ -11,7 +11,7 @@ from flask_login import AnonymousUserMixin
 from sqlalchemy import func, select, update
 
 from community.db import db, utcnow
-from community.helping import answers, matches, matching, offers, requests
+from community.helping import answers, capacity, matches, matching, offers, requests
 from community.helping.errors import (
     AtCapacity,
     HelpingError,
@@ -67,7 +67,7 @@ def test_accepting_an_offer_makes_a_match(app, make_user, make_volunteer, make_r
 
     vic_offer = db.session.get(VolunteerOffer, vic.id)
     assert vic_offer.capacity_month == offers.current_month()
-    assert vic_offer.capacity_used == 1 and offers.capacity_left(vic_offer) == 2
+    assert vic_offer.capacity_used == 1 and capacity.capacity_left(vic_offer) == 2
     assert (vic_offer.recent_matches, vic_offer.helped_count) == (1, 1)
     assert db.session.get(VolunteerOffer, ann.id).received_count == 1
     assert [m.id for m in matches.matches_of(vic.id)] == [match.id]
@@ -149,7 +149,7 @@ def test_either_side_cancels_with_a_reason_and_frees_place_and_capacity(
     vic = make_volunteer("Vic Volunteer", "beta-reading", capacity=1)
     request = make_request(ann)
     match = accept(ann, answer(vic, request))
-    assert offers.capacity_left(db.session.get(VolunteerOffer, vic.id)) == 0
+    assert capacity.capacity_left(db.session.get(VolunteerOffer, vic.id)) == 0
 
     canceller, other = (ann, vic) if who == "requester" else (vic, ann)
     matches.cancel_match(canceller, reload(match), "  Life got   in the way.  ")
@@ -161,7 +161,7 @@ def test_either_side_cancels_with_a_reason_and_frees_place_and_capacity(
     request = reload(request)
     assert request.places_taken == 0 and request.status == RequestStatus.OPEN
     vic_offer = db.session.get(VolunteerOffer, vic.id)
-    assert vic_offer.capacity_used == 0 and offers.is_available(vic_offer)
+    assert vic_offer.capacity_used == 0 and capacity.is_available(vic_offer)
     [notice] = notifications_of(other, "match_cancelled")
     assert notice.data["reason"] == "Life got in the way."
     assert notice.data["match_id"] == match.id
@@ -247,7 +247,7 @@ def test_a_volunteer_at_capacity_is_not_suggested_and_cannot_be_matched(
 
     accept(ann, answer(vic, first))
     vic_offer = db.session.get(VolunteerOffer, vic.id)
-    assert offers.capacity_left(vic_offer) == 0 and not offers.is_available(vic_offer)
+    assert capacity.capacity_left(vic_offer) == 0 and not capacity.is_available(vic_offer)
     assert all(not link.available for link in vic_offer.skill_links)  # paused in the index
 
     third = make_request(make_user(), title="A third novel, please")
@@ -467,7 +467,7 @@ def test_two_requests_racing_for_a_volunteers_last_place(
     losers_are(outcomes, AtCapacity, db.engine.dialect.name)
     db.session.expire_all()
     vic_offer = db.session.get(VolunteerOffer, vic.id)
-    assert vic_offer.capacity_used == 1 and not offers.is_available(vic_offer)
+    assert vic_offer.capacity_used == 1 and not capacity.is_available(vic_offer)
     assert match_count(helper_id=vic.id) == 1
     places = dict(
         db.session.execute(

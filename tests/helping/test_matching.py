@@ -15,8 +15,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
+from community import blocking
 from community.db import db, utcnow
-from community.helping import answers, matches, matching, offers, requests
+from community.helping import answers, matches, matching, offers, rank, requests
 from community.helping.models import HelpRequest, Match, OfferSkill, VolunteerOffer
 from tests.helping.conftest import accept, answer, pin_activity, reload
 
@@ -42,7 +43,7 @@ def by_name(request) -> dict[str, matching.Suggestion]:
 def refresh_ranks() -> None:
     """Recompute every rank_score with the current WEIGHTS (counters untouched)."""
     for offer in db.session.scalars(select(VolunteerOffer)):
-        matching.refresh_rank(offer)
+        rank.refresh_rank(offer)
     db.session.commit()
 
 
@@ -162,8 +163,8 @@ DUOS = {
 
 
 def test_every_weight_has_its_test():
-    assert set(DUOS) == set(matching.WEIGHTS)
-    assert all(weight > 0 for weight in matching.WEIGHTS.values())
+    assert set(DUOS) == set(rank.WEIGHTS)
+    assert all(weight > 0 for weight in rank.WEIGHTS.values())
 
 
 @pytest.mark.parametrize("weight", list(DUOS))
@@ -177,7 +178,7 @@ def test_each_weight_changes_the_order(
     plain, better = found["Plain"], found["Better"]
     # Identical but for this one signal.
     assert better.signals[weight] > plain.signals[weight]
-    others = {name for name in matching.WEIGHTS if name != weight}
+    others = {name for name in rank.WEIGHTS if name != weight}
     assert {n: better.signals[n] for n in others} == pytest.approx(
         {n: plain.signals[n] for n in others}
     )
@@ -187,7 +188,7 @@ def test_each_weight_changes_the_order(
         assert duo.better_says in better.reasons
         assert duo.better_says not in plain.reasons
 
-    monkeypatch.setitem(matching.WEIGHTS, weight, 0)
+    monkeypatch.setitem(rank.WEIGHTS, weight, 0)
     refresh_ranks()
     assert names(duo.request) == ["Plain", "Better"]  # the tie-break: the earlier member
     found = by_name(duo.request)
@@ -284,17 +285,15 @@ def test_hard_filters(app, make_user, make_volunteer, make_offer, make_request, 
 def test_a_block_either_way_hides_the_volunteer(
     app, make_volunteer, make_request, asker, who_blocks
 ):
-    from community.chat import service as chat
-
     make_volunteer("Friendly", "beta-reading")
     blocked = make_volunteer("Blocked", "beta-reading")
     request = make_request(asker)
     assert sorted(names(request)) == ["Blocked", "Friendly"]
 
     if who_blocks == "asker":
-        chat.block(asker, blocked)
+        blocking.block(asker, blocked)
     else:
-        chat.block(blocked, asker)
+        blocking.block(blocked, asker)
     db.session.commit()
     assert names(request) == ["Friendly"]
     assert matching.suggest_requests(blocked) == []
@@ -386,7 +385,7 @@ def test_rerank_all_recomputes_the_counters_from_the_matches(
     db.session.commit()
     assert first.id
 
-    assert matching.rerank_all(batch=1) == 3
+    assert rank.rerank_all(batch=1) == 3
     vic_offer, idle_offer, asker_offer = (offer_of(u) for u in (vic, idle, asker))
     db.session.expire_all()
     assert (vic_offer.recent_matches, vic_offer.helped_count, vic_offer.received_count) == (
@@ -484,7 +483,7 @@ def test_requesters_who_help_others_rise(app, make_user, make_volunteer, make_re
     assert "Hana has helped 1 member here" in found[0].reasons
     assert found[0].signals["reciprocity"] > found[1].signals["reciprocity"]
 
-    monkeypatch.setitem(matching.WEIGHTS, "reciprocity", 0)
+    monkeypatch.setitem(rank.WEIGHTS, "reciprocity", 0)
     assert request_titles(vic) == ["Pat's novel needs readers", "Hana's novel needs readers"]
 
 

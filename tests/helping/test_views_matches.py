@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from community.db import db
-from community.helping import answers, matches, offers
+from community.helping import answers, capacity, matches, offers
 from community.helping.models import HelpRequest, Match, MatchStatus, RequestStatus
 from community.notifications.models import Notification
 from tests.conftest import Auth
@@ -64,7 +64,7 @@ def test_cancel_needs_a_reason_and_frees_the_place(app, matched):
     assert match.status == MatchStatus.CANCELLED and match.cancelled_by_id == matched["bob"].id
     help_request = db.session.get(HelpRequest, matched["request"].id)
     assert help_request.status == RequestStatus.OPEN and help_request.places_left == 1
-    assert offers.capacity_left(offers.offer_of(matched["bob"].id)) == 1
+    assert capacity.capacity_left(offers.offer_of(matched["bob"].id)) == 1
     notified = db.session.scalars(
         db.select(Notification).where(
             Notification.user_id == matched["ann"].id, Notification.kind == "match_cancelled"

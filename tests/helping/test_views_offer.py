@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from community.db import db
-from community.helping import answers, matches, offers
+from community.helping import answers, capacity, matches, offers
 from tests.conftest import Auth
 
 
@@ -82,7 +82,7 @@ def test_a_used_up_month_pauses_the_offer(app, bob, make_user, make_offer, make_
     db.session.commit()
     page = signed_in(app, "bob@example.com").get("/offer").get_data(as_text=True)
     assert "You have taken 1 of the 1 request" in page
-    resets = offers.capacity_resets_on()
+    resets = capacity.capacity_resets_on()
     assert f"paused automatically until {resets:%-d %B %Y}" in page
 
 

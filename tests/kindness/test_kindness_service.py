@@ -6,14 +6,14 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from community.chat.service import block
+from community.blocking import block
 from community.db import db
 from community.helping import answers, matches, offers
 from community.helping import requests as help_requests
 from community.helping.errors import NotAllowed, NotFound
 from community.helping.models import HelpRequest, Match, MatchStatus, RequestStatus
 from community.kindness import jobs as ripple_jobs
-from community.kindness import service
+from community.kindness import privacy, service
 from community.kindness.models import (
     CameBack,
     HelpAct,
@@ -83,7 +83,7 @@ def test_completing_records_one_act_thanks_and_tells_the_helper(app, people):
     assert (act.helper_id, act.helped_id, act.at) == (raj.id, ann.id, thanks.created_at)
     assert db.session.get(Match, match.id).status == MatchStatus.COMPLETED
     assert notifications(raj, "thanks_received")[0].data["thanks_id"] == thanks.id
-    with pytest.raises(KindnessError, match="already ended"):
+    with pytest.raises(NotAllowed, match="already ended"):
         service.complete_match(ann, db.session.get(Match, match.id), THANKS)
     db.session.rollback()
     assert count(HelpAct) == 1
@@ -201,7 +201,7 @@ def test_kindness_coming_back_is_notified_once_with_the_chain(app, people, mailb
     ann, raj, cam, _ = people
     complete(raj, ann)  # ann helped raj
     complete(cam, raj)  # raj helped cam
-    service.set_ripples_private(raj, True)
+    privacy.set_ripples_private(raj, True)
     db.session.commit()
     complete(ann, cam)  # cam helped ann: it came back to ann
 

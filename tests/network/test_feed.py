@@ -170,7 +170,7 @@ def test_a_member_who_follows_nobody_sees_people_to_meet(client, make_member):
 
 
 def test_no_suggestions_across_a_block(app, make_member, monkeypatch):
-    from community.helping import blocks
+    from community import blocks
 
     viewer = make_member("Vera Viewer", genres=["fantasy"])
     fay, gil = (

@@ -108,7 +108,7 @@ def test_an_unverified_member_cannot_follow(app, make_member):
 
 
 def test_following_is_refused_either_way_across_a_block(app, make_member, monkeypatch):
-    from community.helping import blocks
+    from community import blocks
 
     ann, bea = make_member("Ann Writer"), make_member("Bea Poet")
     blocked = {frozenset((ann.id, bea.id))}
