@@ -50,10 +50,25 @@ def serve(host: str, port: int) -> None:
 @click.option("--email", prompt=True)
 @click.option("--name", prompt="Display name")
 @click.password_option()
-def create_admin(email: str, name: str, password: str) -> None:
-    """Create a verified admin account, or make an existing member an admin."""
-    from community.accounts import service
-    from community.accounts.models import User
+@click.option(
+    "--promote-existing",
+    is_flag=True,
+    help="The address already has an account: make it an admin, set this password, "
+    "mark the address verified and sign that account out everywhere.",
+)
+def create_admin(email: str, name: str, password: str, promote_existing: bool) -> None:
+    """Create a verified admin account (or, told explicitly, promote an existing one).
+
+    Anyone can sign up with any address before the operator runs this, so an
+    existing account is never promoted silently: whoever registered it first
+    could be an attacker. With ``--promote-existing`` the operator's password
+    replaces theirs and every session of that account ends, so only the
+    operator holds the admin account afterwards.
+    """
+    from sqlalchemy import delete
+
+    from community.accounts import service, sessions
+    from community.accounts.models import AccountToken, User
     from community.accounts.passwords import (
         PasswordPolicyError,
         check_password_policy,
@@ -62,12 +77,12 @@ def create_admin(email: str, name: str, password: str) -> None:
     from community.db import db, utcnow
     from community.profiles.models import Profile
 
+    try:
+        check_password_policy(password)
+    except PasswordPolicyError as error:
+        raise click.BadParameter(str(error), param_hint="password") from error
     user = service.find_by_email(email)
     if user is None:
-        try:
-            check_password_policy(password)
-        except PasswordPolicyError as error:
-            raise click.BadParameter(str(error), param_hint="password") from error
         user = User(
             email=service.normalize_email(email),
             display_name=service.clean_display_name(name),
@@ -76,6 +91,20 @@ def create_admin(email: str, name: str, password: str) -> None:
             profile=Profile(),
         )
         db.session.add(user)
+    elif not promote_existing:
+        raise click.ClickException(
+            f"{user.email} already has an account, which someone else may have made. "
+            "Nothing was changed. To make that account an admin with the password you "
+            "typed (signing it out everywhere), run again with --promote-existing."
+        )
+    else:
+        user.password_hash = hash_password(password)
+        if user.email_verified_at is None:
+            user.email_verified_at = utcnow()
+        sessions.end_all_login_sessions(user)
+        # A reset or email-change link the registrant asked for must not
+        # take the account back.
+        db.session.execute(delete(AccountToken).where(AccountToken.user_id == user.id))
     user.is_admin = True
     db.session.commit()
     click.echo(f"{user.email} is an admin.")
