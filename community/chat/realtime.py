@@ -6,7 +6,9 @@ the handshake's cookie) and from the site's own origin (``create_app`` sets
 connection listens: it joins one room, ``user:<id>``, and everything for the
 member (messages of all their conversations, read receipts, typing,
 presence, blocks) is emitted there. A conversation's participants are
-looked up per event, so a block or a cancelled match takes effect at once.
+looked up per event, so a block or a cancelled match takes effect at once:
+with a block either way no presence, typing or read receipt crosses between
+the two members, and asking for the other's presence is refused.
 
 Every event re-reads the member from their login session, so a socket whose
 session ended (logout, password change, "sign out everywhere", deletion)
@@ -44,6 +46,7 @@ from community.chat.models import ConversationMember
 from community.chat.presence import HEARTBEAT_SECONDS, Connection, MemoryPresence, RedisPresence
 from community.db import ID_MAX, db, utcnow
 from community.extensions import socketio
+from community.helping import blocks
 
 log = logging.getLogger(__name__)
 
@@ -140,7 +143,10 @@ def _partner_ids(user_id: int) -> list[int]:
 
 
 def _tell_partners(user_id: int, payload: dict) -> None:
-    for partner_id in _partner_ids(user_id):
+    # A block either way hides whether the other is online: no push crosses it.
+    partners = set(_partner_ids(user_id)) - blocks.blocked_ids(user_id)
+    db.session.rollback()
+    for partner_id in sorted(partners):
         socketio.emit("presence", payload, to=user_room(partner_id))
 
 
@@ -279,6 +285,8 @@ def on_typing(user: User, data: dict):
 def on_presence(user: User, data: dict):
     conversation = service.access(user, _conversation_id(data))
     other = db.session.get(User, service.other_id(conversation, user.id))
+    if blocks.is_blocked_between(user.id, other.id):
+        raise service.Refused("You cannot see whether this member is online.")
     db.session.rollback()
     online = other.id in presence().online([other.id])
     last_seen = other.last_seen_at.isoformat() if other.last_seen_at else None
@@ -299,8 +307,11 @@ def tell_read(conversation, user_id: int, seq: int) -> None:
     other tabs their new unread counts."""
     counts = service.unread_counts(user_id)
     receipt = {"conversation_id": conversation.id, "user_id": user_id, "seq": seq}
+    # A block either way: the reader's own tabs still learn the counts, but
+    # no receipt tells the other member when they were read.
+    hidden = blocks.blocked_ids(user_id)
     for other in service.member_ids(conversation):
-        if other != user_id:
+        if other != user_id and other not in hidden:
             socketio.emit("read", receipt, to=user_room(other))
     socketio.emit(
         "unread",
