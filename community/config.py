@@ -117,6 +117,8 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
         # Help requests close after this many quiet days; a reminder goes out before.
         "REQUEST_EXPIRY_DAYS": _int("REQUEST_EXPIRY_DAYS", 30),
         "REQUEST_REMINDER_DAYS": _int("REQUEST_REMINDER_DAYS", 5),
+        # A "keep it open" link works this long after its email was made.
+        "KEEP_OPEN_LINK_DAYS": _int("KEEP_OPEN_LINK_DAYS", 14),
         # Chat: messages a member may send, and how long a message stays unread
         # before the recipient gets one email for the conversation.
         "CHAT_RATE_LIMIT": env.get("CHAT_RATE_LIMIT", "30 per minute"),

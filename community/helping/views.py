@@ -13,9 +13,11 @@ redirects. Domain errors become:
   the member may not use (editing another's request) answers 403.
 
 Every route needs a login, "keep it open" included: its link comes from an
-email to the requester, who logs in once (the login page brings them back);
-the token alone names the request, and the page asks before it changes
-anything (GET shows a button, POST keeps the request open).
+email to the requester, who logs in once (the login page brings them back).
+The signed link names the request and its requester and expires; anyone but
+that requester gets the same 404 as for a bad link (no title shown), and the
+page asks before it changes anything (GET shows a button, POST keeps the
+request open).
 """
 
 from __future__ import annotations
@@ -341,12 +343,16 @@ def invite(request_id: int, user_id: int):
 def keep_open(token: str):
     """The reminder email's "keep it open" link: GET asks, POST does it."""
     try:
-        target = requests.read_keep_open_token(token)
+        target = requests.read_keep_open_token(current_user, token)
     except NotFound as error:
+        db.session.rollback()
         return render_error(404, str(error))
     if request.method == "GET" or not ConfirmForm().validate_on_submit():
         return render_template("helping/keep_open.html", help_request=target, form=ConfirmForm())
-    kept, _ = web.run(requests.keep_open, token)
+    kept, error = web.run(requests.keep_open, current_user, token)
+    if error is not None:
+        flash(str(error), "error")
+        return redirect(url_for("helping.my_requests"))
     if kept is None or kept.status not in (RequestStatus.OPEN, RequestStatus.MATCHED):
         flash("This request has ended, so there is nothing to keep open.", "info")
         return redirect(url_for("helping.my_requests"))
