@@ -39,7 +39,7 @@ def _expired_request(make_user, make_request):
 def test_another_member_gets_404_and_nothing_changes(
     app, client, auth, make_user, make_request, who
 ):
-    ann, request = _expired_request(make_user, make_request)
+    _ann, request = _expired_request(make_user, make_request)
     make_user(email="other@example.com")
     make_user(email="admin@example.com", is_admin=True)
     link = f"/requests/keep-open/{requests.keep_open_token(request)}"
@@ -53,7 +53,7 @@ def test_another_member_gets_404_and_nothing_changes(
 
 
 def test_the_requester_reopens_their_own_request(app, client, auth, make_user, make_request):
-    ann, request = _expired_request(make_user, make_request)
+    _ann, request = _expired_request(make_user, make_request)
     link = f"/requests/keep-open/{requests.keep_open_token(request)}"
     auth.login("ann@example.com")
     assert TITLE in client.get(link).get_data(as_text=True)
@@ -62,7 +62,7 @@ def test_the_requester_reopens_their_own_request(app, client, auth, make_user, m
 
 
 def test_the_link_expires(app, client, auth, make_user, make_request, monkeypatch):
-    ann, request = _expired_request(make_user, make_request)
+    _ann, request = _expired_request(make_user, make_request)
     # Made KEEP_OPEN_LINK_DAYS and a minute ago (the signer's clock, moved back).
     age = timedelta(days=app.config["KEEP_OPEN_LINK_DAYS"], minutes=1).total_seconds()
     real_time = time.time
@@ -89,7 +89,7 @@ def test_an_unverified_requester_cannot_reopen(app, client, auth, make_user, mak
 def test_a_link_moved_to_another_request_is_refused(app, client, auth, make_user, make_request):
     """A link names one request and its requester: a member's own link cannot
     be pointed at someone else's request."""
-    ann, request = _expired_request(make_user, make_request)
+    _ann, request = _expired_request(make_user, make_request)
     ben = make_user(email="ben@example.com")
     serializer = requests._keep_open_serializer()
     forged_by_ben = serializer.dumps({"r": request.id, "u": ben.id})
