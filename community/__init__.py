@@ -104,6 +104,7 @@ def _register_areas(app: Flask) -> None:
     from community.accounts.views import bp as accounts_bp
     from community.admin.views import bp as admin_bp
     from community.chat.views import bp as chat_bp
+    from community.helping import withdrawal
     from community.helping.views import bp as helping_bp
     from community.kindness.views import bp as kindness_bp
     from community.network.views import bp as network_bp
@@ -113,6 +114,7 @@ def _register_areas(app: Flask) -> None:
     from community.site.views import bp as site_bp
 
     sessions.init_app(app)
+    withdrawal.connect_signals()
     app.register_blueprint(site_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(profiles_bp)
