@@ -188,6 +188,13 @@ def decline_thanks(thanks_id: int):
 @login_required
 def ripples(user_id: int):
     member = _member(user_id)
+    is_owner = member.id == current_user.id
+    if not is_owner and not current_user.is_admin and service.is_private(member.id):
+        # Private: no names, no picture, no chains, no figures for others
+        # (the member's acts still count in the community's totals).
+        return render_template(
+            "kindness/ripples_private.html", member=member, member_name="This member"
+        )
     stored = db.session.get(MemberRipples, member.id)
     came_back = list(
         db.session.scalars(
@@ -206,7 +213,6 @@ def ripples(user_id: int):
     names = _names(ids, current_user.id)
     now = utcnow()
     made, kept = service.pledges_of(member.id)
-    is_owner = member.id == current_user.id
     return render_template(
         "kindness/ripples.html",
         member=member,
