@@ -41,11 +41,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.from_mapping(load_config(Path(app.instance_path), config))
 
+    _init_extensions(app)
+    # Outermost, so that Socket.IO's gate and Engine.IO see the client's
+    # address too, not only Flask's views.
     if app.config["TRUSTED_PROXY_COUNT"]:
         count = app.config["TRUSTED_PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=0)
-
-    _init_extensions(app)
     _register_areas(app)
     _register_cli(app)
 
@@ -78,6 +79,11 @@ def _init_extensions(app: Flask) -> None:
         # A chat message is at most 4,000 characters (16 kB of UTF-8 at worst).
         max_http_buffer_size=32 * 1024,
     )
+    from community.chat.handshake import SocketGate
+
+    # New Socket.IO connections are refused before the upgrade unless logged
+    # in, from this site, and within the caps (community/chat/handshake.py).
+    app.wsgi_app = SocketGate(app, app.wsgi_app, partial(_same_origin, app.config["BASE_URL"]))
     jobs.init_app(app)
     realtime.init_app(app)
 
@@ -85,7 +91,8 @@ def _init_extensions(app: Flask) -> None:
 def _same_origin(base_url: str | None, origin: str | None, environ: dict) -> bool:
     """Accept a Socket.IO handshake only from this site's own pages: the Origin is
     the configured BASE_URL, or the scheme and host the request was sent to.
-    Clients that send no Origin (not browsers) are let through to the login check."""
+    A request with no Origin is judged by the gate in front (a websocket
+    handshake needs one: community/chat/handshake.py)."""
     if not origin:
         return True
     if base_url and origin == _origin_of(base_url):

@@ -10,6 +10,11 @@ looked up per event, so a block or a cancelled match takes effect at once:
 with a block either way no presence, typing or read receipt crosses between
 the two members, and asking for the other's presence is refused.
 
+Connections are gated before the upgrade (login, Origin, caps per member
+and per address: :mod:`community.chat.handshake`), and ``typing``,
+``read``, ``sync`` and ``history`` are limited per connection
+(``SOCKET_EVENT_LIMITS``; over it: ``rate_limited``).
+
 Every event re-reads the member from their login session, so a socket whose
 session ended (logout, password change, "sign out everywhere", deletion)
 can do nothing more; :func:`disconnect_sessions` also closes it at once.
@@ -37,16 +42,21 @@ from typing import Any
 
 from flask import Flask, current_app, request
 from flask_login import current_user
+from limits import parse as parse_limit
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
 from sqlalchemy import and_, select
 from sqlalchemy.orm import aliased
 
 from community.accounts.models import User
 from community.chat import service
+from community.chat.handshake import AddressCounts
 from community.chat.models import ConversationMember
 from community.chat.presence import HEARTBEAT_SECONDS, Connection, MemoryPresence, RedisPresence
 from community.db import ID_MAX, db, utcnow
 from community.extensions import socketio
 from community.helping import blocks
+from community.network_address import client_address
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +68,13 @@ def init_app(app: Flask) -> None:
     app.extensions["kindred_presence"] = RedisPresence(redis) if redis else MemoryPresence()
     app.extensions["kindred_local_sids"] = set()
     app.extensions["kindred_heartbeat"] = threading.Lock()
+    app.extensions["kindred_socket_addresses"] = AddressCounts()
+    # Per-connection event budgets: a connection lives in one process, so its
+    # counters do too (no need to share them through Redis).
+    app.extensions["kindred_event_limiter"] = MovingWindowRateLimiter(MemoryStorage())
+    app.extensions["kindred_event_limits"] = {
+        event: parse_limit(value) for event, value in app.config["SOCKET_EVENT_LIMITS"].items()
+    }
 
 
 def presence():
@@ -82,6 +99,7 @@ def on_connect(auth=None):
     connection = Connection(request.sid, user.id, user.current_login_session.id)
     first = presence().add(connection)
     current_app.extensions["kindred_local_sids"].add(request.sid)
+    current_app.extensions["kindred_socket_addresses"].add(request.sid, client_address())
     _start_heartbeat(current_app._get_current_object())
     db.session.rollback()
     if first:
@@ -91,6 +109,7 @@ def on_connect(auth=None):
 @socketio.on("disconnect")
 def on_disconnect(reason=None):
     current_app.extensions["kindred_local_sids"].discard(request.sid)
+    current_app.extensions["kindred_socket_addresses"].remove(request.sid)
     connection, offline = presence().remove(request.sid)
     if connection is None or not offline:
         return
@@ -169,6 +188,8 @@ def member_event(handler):
 
             disconnect()
             return _error("unauthorized", "Please log in again.")
+        if not _within_budget(handler.__name__.removeprefix("on_")):
+            return _error("rate_limited", "That was a lot in a short time. Please slow down.")
         if not isinstance(data, dict):
             return _error("invalid", "Send an object with the event's fields.")
         try:
@@ -183,6 +204,15 @@ def member_event(handler):
         return {"ok": True, **(result or {})}
 
     return wrapper
+
+
+def _within_budget(event: str) -> bool:
+    """Whether this connection may send ``event`` now (SOCKET_EVENT_LIMITS).
+    Events without a limit (``send`` has its own, per member) always may."""
+    limit = current_app.extensions["kindred_event_limits"].get(event)
+    if limit is None:
+        return True
+    return current_app.extensions["kindred_event_limiter"].hit(limit, "socket", request.sid, event)
 
 
 def _conversation_id(data: dict) -> int:
