@@ -22,11 +22,13 @@ from community.accounts import sessions
 from community.accounts.views import bp as accounts_bp
 from community.admin.views import bp as admin_bp
 from community.chat import realtime
+from community.chat.handshake import SocketGate
 from community.chat.views import bp as chat_bp
 from community.cli import register_cli
 from community.config import load_config
 from community.db import ID_MAX, install_session_hooks
 from community.extensions import csrf, db, limiter, login_manager, migrate, socketio
+from community.helping import withdrawal
 from community.helping.views import bp as helping_bp
 from community.kindness.views import bp as kindness_bp
 from community.network.views import bp as network_bp
@@ -63,11 +65,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.from_mapping(load_config(Path(app.instance_path), config))
 
+    _init_extensions(app)
+    # Outermost, so that Socket.IO's gate and Engine.IO see the client's
+    # address too, not only Flask's views.
     if app.config["TRUSTED_PROXY_COUNT"]:
         count = app.config["TRUSTED_PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=0)
-
-    _init_extensions(app)
     _register_areas(app)
     _register_cli(app)
 
@@ -92,6 +95,9 @@ def _init_extensions(app: Flask) -> None:
         # A chat message is at most 4,000 characters (16 kB of UTF-8 at worst).
         max_http_buffer_size=32 * 1024,
     )
+    # New Socket.IO connections are refused before the upgrade unless logged
+    # in, from this site, and within the caps (community/chat/handshake.py).
+    app.wsgi_app = SocketGate(app, app.wsgi_app, partial(_same_origin, app.config["BASE_URL"]))
     jobs.init_app(app)
     realtime.init_app(app)
 
@@ -99,7 +105,8 @@ def _init_extensions(app: Flask) -> None:
 def _same_origin(base_url: str | None, origin: str | None, environ: dict) -> bool:
     """Accept a Socket.IO handshake only from this site's own pages: the Origin is
     the configured BASE_URL, or the scheme and host the request was sent to.
-    Clients that send no Origin (not browsers) are let through to the login check."""
+    A request with no Origin is judged by the gate in front (a websocket
+    handshake needs one: community/chat/handshake.py)."""
     if not origin:
         return True
     if base_url and origin == _origin_of(base_url):
@@ -115,6 +122,7 @@ def _origin_of(url: str) -> str:
 
 def _register_areas(app: Flask) -> None:
     sessions.init_app(app)
+    withdrawal.connect_signals()
     app.register_blueprint(site_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(profiles_bp)

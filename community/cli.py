@@ -6,13 +6,15 @@ import os
 
 import click
 from flask import Flask, current_app
+from sqlalchemy import delete
 
 from community import jobs
-from community.accounts import service
-from community.accounts.models import User
+from community.accounts import service, sessions
+from community.accounts.models import AccountToken, User
 from community.accounts.passwords import check_password_policy, hash_password
 from community.db import db, utcnow
 from community.demo import seed_demo_community
+from community.errors import Conflict
 from community.extensions import socketio
 from community.kindness.jobs import rebuild_ripples
 from community.profiles.models import Profile
@@ -68,16 +70,29 @@ def serve(host: str, port: int) -> None:
 @click.option("--email", prompt=True)
 @click.option("--name", prompt="Display name")
 @click.password_option()
-def create_admin(email: str, name: str, password: str) -> None:
-    """Create a verified admin account, or make an existing member an admin."""
-    user = run_command(_make_admin, email, name, password)
+@click.option(
+    "--promote-existing",
+    is_flag=True,
+    help="The address already has an account: make it an admin, set this password, "
+    "mark the address verified and sign that account out everywhere.",
+)
+def create_admin(email: str, name: str, password: str, promote_existing: bool) -> None:
+    """Create a verified admin account (or, told explicitly, promote an existing one).
+
+    Anyone can sign up with any address before the operator runs this, so an
+    existing account is never promoted silently: whoever registered it first
+    could be an attacker. With ``--promote-existing`` the operator's password
+    replaces theirs and every session of that account ends, so only the
+    operator holds the admin account afterwards.
+    """
+    user = run_command(_make_admin, email, name, password, promote_existing)
     click.echo(f"{user.email} is an admin.")
 
 
-def _make_admin(email: str, name: str, password: str):
+def _make_admin(email: str, name: str, password: str, promote_existing: bool):
+    check_password_policy(password)
     user = service.find_by_email(email)
     if user is None:
-        check_password_policy(password)
         user = User(
             email=service.normalize_email(email),
             display_name=service.clean_display_name(name),
@@ -86,6 +101,20 @@ def _make_admin(email: str, name: str, password: str):
             profile=Profile(),
         )
         db.session.add(user)
+    elif not promote_existing:
+        raise Conflict(
+            f"{user.email} already has an account, which someone else may have made. "
+            "Nothing was changed. To make that account an admin with the password you "
+            "typed (signing it out everywhere), run again with --promote-existing."
+        )
+    else:
+        user.password_hash = hash_password(password)
+        if user.email_verified_at is None:
+            user.email_verified_at = utcnow()
+        sessions.end_all_login_sessions(user)
+        # A reset or email-change link the registrant asked for must not
+        # take the account back.
+        db.session.execute(delete(AccountToken).where(AccountToken.user_id == user.id))
     user.is_admin = True
     return user
 

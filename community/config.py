@@ -117,10 +117,23 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
         # Help requests close after this many quiet days; a reminder goes out before.
         "REQUEST_EXPIRY_DAYS": _int("REQUEST_EXPIRY_DAYS", 30),
         "REQUEST_REMINDER_DAYS": _int("REQUEST_REMINDER_DAYS", 5),
+        # A "keep it open" link works this long after its email was made.
+        "KEEP_OPEN_LINK_DAYS": _int("KEEP_OPEN_LINK_DAYS", 14),
         # Chat: messages a member may send, and how long a message stays unread
         # before the recipient gets one email for the conversation.
         "CHAT_RATE_LIMIT": env.get("CHAT_RATE_LIMIT", "30 per minute"),
         "CHAT_EMAIL_QUIET_SECONDS": _int("CHAT_EMAIL_QUIET_SECONDS", 600),
+        # Live chat sockets: how many one member (all processes) and one
+        # address (per web process) may hold open, and how often one
+        # connection may send each of these events.
+        "SOCKET_MAX_PER_MEMBER": _int("SOCKET_MAX_PER_MEMBER", 10),
+        "SOCKET_MAX_PER_ADDRESS": _int("SOCKET_MAX_PER_ADDRESS", 50),
+        "SOCKET_EVENT_LIMITS": {
+            "typing": env.get("SOCKET_LIMIT_TYPING", "30 per minute"),
+            "read": env.get("SOCKET_LIMIT_READ", "60 per minute"),
+            "sync": env.get("SOCKET_LIMIT_SYNC", "20 per minute"),
+            "history": env.get("SOCKET_LIMIT_HISTORY", "60 per minute"),
+        },
     }
     config.update(overrides)
 

@@ -85,7 +85,8 @@ MATRIX: dict[str, Row] = {
         "POST", "/requests/{request_id}/answer", LOGIN, 400, owner=302, unverified=302
     ),
     "helping.invite": row("POST", "/requests/{request_id}/invite/{other_id}", LOGIN, 302),
-    "helping.keep_open": row("GET", "/requests/keep-open/{keep_open}", LOGIN, 200),
+    # Only the requester the link was made for sees it (finding 8 of issue 10).
+    "helping.keep_open": row("GET", "/requests/keep-open/{keep_open}", LOGIN, 404, owner=200),
     "helping.comment": row(
         "POST", "/answers/{answer_id}/comments", LOGIN, 404, owner=400, other=400
     ),

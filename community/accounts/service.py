@@ -16,7 +16,7 @@ from flask import current_app
 from sqlalchemy import delete, func, select
 
 from community import jobs
-from community.accounts import sessions
+from community.accounts import sessions, signals
 from community.accounts.models import AccountToken, LoginSession, User
 from community.accounts.passwords import (
     burn_verification_time,
@@ -330,8 +330,12 @@ def confirm_email_change(raw: str) -> User:
 def delete_account(user: User, password: str) -> None:
     """Delete the member's account.
 
-    What happens: the profile, links, notifications, preferences, login
-    sessions, tokens and emails (unsent, and the record of sent ones) are
+    What happens: their part in helping ends first (requests closed, pending
+    answers withdrawn, active matches cancelled with the other member told,
+    offer and follows removed: :mod:`community.helping.withdrawal`, through
+    :data:`~community.accounts.signals.member_leaving`); the profile, links,
+    notifications, preferences, login sessions (and, after the commit, every
+    live socket), tokens and emails (unsent, and the record of sent ones) are
     deleted; the address is freed for a new sign-up. The member row stays
     as "Former member" with no email and no password, so that what others
     need to keep (conversations, acts of help in other members' ripples, in
@@ -339,7 +343,12 @@ def delete_account(user: User, password: str) -> None:
     """
     if not verify_password(user.password_hash, password):
         raise WrongPassword("Your current password is not right.", "password")
-    for model in (LoginSession, AccountToken, Notification, NotificationPreference):
+    # Helping and the rest end their part (requests, answers, matches, offer,
+    # follows) while the member still has a name to tell the others.
+    signals.member_leaving.send(user, reason="deleted")
+    # Every session ends, and after the commit every socket of every device.
+    sessions.end_all_login_sessions(user)
+    for model in (AccountToken, Notification, NotificationPreference):
         db.session.execute(delete(model).where(model.user_id == user.id))
     # Unsent emails are not sent, and the record of sent ones (which holds
     # the address and the name) goes too; only a send in progress is left

@@ -6,7 +6,14 @@ the handshake's cookie) and from the site's own origin (``create_app`` sets
 connection listens: it joins one room, ``user:<id>``, and everything for the
 member (messages of all their conversations, read receipts, typing,
 presence, blocks) is emitted there. A conversation's participants are
-looked up per event, so a block or a cancelled match takes effect at once.
+looked up per event, so a block or a cancelled match takes effect at once:
+with a block either way no presence, typing or read receipt crosses between
+the two members, and asking for the other's presence is refused.
+
+Connections are gated before the upgrade (login, Origin, caps per member
+and per address: :mod:`community.chat.handshake`), and ``typing``,
+``read``, ``sync`` and ``history`` are limited per connection
+(``SOCKET_EVENT_LIMITS``; over it: ``rate_limited``).
 
 Every event re-reads the member from their login session, so a socket whose
 session ended (logout, password change, "sign out everywhere", deletion)
@@ -41,17 +48,23 @@ from typing import Any
 from flask import Flask, current_app, request
 from flask_login import current_user
 from flask_socketio import disconnect, join_room
+from limits import parse as parse_limit
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
 from sqlalchemy import and_, select
 from sqlalchemy.orm import aliased
 
+from community import blocks
 from community.accounts.models import User
 from community.chat import service
+from community.chat.handshake import AddressCounts
 from community.chat.models import Conversation, ConversationMember
 from community.chat.presence import HEARTBEAT_SECONDS, Connection, MemoryPresence, RedisPresence
 from community.chat.push import presence, user_room
 from community.db import ID_MAX, after_commit, db, utcnow
 from community.errors import KindredError
 from community.extensions import socketio
+from community.network_address import client_address
 from community.site.actions import acknowledge, attempt
 
 log = logging.getLogger(__name__)
@@ -64,6 +77,13 @@ def init_app(app: Flask) -> None:
     app.extensions["kindred_presence"] = RedisPresence(redis) if redis else MemoryPresence()
     app.extensions["kindred_local_sids"] = set()
     app.extensions["kindred_heartbeat"] = threading.Lock()
+    app.extensions["kindred_socket_addresses"] = AddressCounts()
+    # Per-connection event budgets: a connection lives in one process, so its
+    # counters do too (no need to share them through Redis).
+    app.extensions["kindred_event_limiter"] = MovingWindowRateLimiter(MemoryStorage())
+    app.extensions["kindred_event_limits"] = {
+        event: parse_limit(value) for event, value in app.config["SOCKET_EVENT_LIMITS"].items()
+    }
 
 
 # --- connecting ---------------------------------------------------------------------
@@ -78,6 +98,7 @@ def on_connect(auth=None):
     connection = Connection(request.sid, user.id, user.current_login_session.id)
     first = presence().add(connection)
     current_app.extensions["kindred_local_sids"].add(request.sid)
+    current_app.extensions["kindred_socket_addresses"].add(request.sid, client_address())
     _start_heartbeat(current_app._get_current_object())
     db.session.rollback()
     if first:
@@ -87,6 +108,7 @@ def on_connect(auth=None):
 @socketio.on("disconnect")
 def on_disconnect(reason=None):
     current_app.extensions["kindred_local_sids"].discard(request.sid)
+    current_app.extensions["kindred_socket_addresses"].remove(request.sid)
     connection, offline = presence().remove(request.sid)
     if connection is None or not offline:
         return
@@ -146,7 +168,10 @@ def _partner_ids(user_id: int) -> list[int]:
 
 
 def _tell_partners(user_id: int, payload: dict) -> None:
-    for partner_id in _partner_ids(user_id):
+    # A block either way hides whether the other is online: no push crosses it.
+    partners = set(_partner_ids(user_id)) - blocks.blocked_ids(user_id)
+    db.session.rollback()
+    for partner_id in sorted(partners):
         socketio.emit("presence", payload, to=user_room(partner_id))
 
 
@@ -169,6 +194,8 @@ def member_event(handler):
             # The login session ended since the handshake: this socket is done.
             disconnect()
             return _error("unauthorized", "Please log in again.")
+        if not _within_budget(handler.__name__.removeprefix("on_")):
+            return _error("rate_limited", "That was a lot in a short time. Please slow down.")
         if not isinstance(data, dict):
             return _error("invalid", "Send an object with the event's fields.")
         try:
@@ -178,6 +205,15 @@ def member_event(handler):
             return _error("server_error", "Something went wrong on our side. Please try again.")
 
     return wrapper
+
+
+def _within_budget(event: str) -> bool:
+    """Whether this connection may send ``event`` now (SOCKET_EVENT_LIMITS).
+    Events without a limit (``send`` has its own, per member) always may."""
+    limit = current_app.extensions["kindred_event_limits"].get(event)
+    if limit is None:
+        return True
+    return current_app.extensions["kindred_event_limiter"].hit(limit, "socket", request.sid, event)
 
 
 def _conversation_id(data: dict) -> int:
@@ -282,6 +318,8 @@ def on_typing(user: User, data: dict):
 def on_presence(user: User, data: dict):
     conversation = service.access(user, _conversation_id(data))
     other = db.session.get(User, service.other_id(conversation, user.id))
+    if blocks.is_blocked_between(user.id, other.id):
+        raise service.Refused("You cannot see whether this member is online.")
     db.session.rollback()
     online = other.id in presence().online([other.id])
     last_seen = other.last_seen_at.isoformat() if other.last_seen_at else None

@@ -415,7 +415,11 @@ def unread_counts(user_id: int) -> dict[int, int]:
 def tell_read(conversation: Conversation, user_id: int, seq: int) -> None:
     """Once a read is committed, push the receipt and the reader's new unread
     counts (the caller calls this after its commit)."""
-    push.tell_read(conversation.id, user_id, seq, member_ids(conversation), unread_counts(user_id))
+    # A block either way: the reader's own tabs still learn the counts, but no
+    # receipt tells the other member when they were read.
+    hidden = blocks.blocked_ids(user_id)
+    others = [member for member in member_ids(conversation) if member not in hidden]
+    push.tell_read(conversation.id, user_id, seq, others, unread_counts(user_id))
 
 
 def unread_total(user_id: int) -> int:

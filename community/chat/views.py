@@ -72,6 +72,8 @@ def show(conversation_id: int):
         form.client_id.data = uuid.uuid4().hex
     other = db.session.get(User, service.other_id(conversation, current_user.id))
     other_member = service.membership(conversation, other.id)
+    # A block either way hides the other's presence and read receipts here too.
+    blocked = blocks.is_blocked_between(current_user.id, other.id)
     return render_template(
         "chat/conversation.html",
         conversation=conversation,
@@ -79,7 +81,8 @@ def show(conversation_id: int):
         messages=messages,
         older=bool(messages) and messages[0].seq > 1,
         newer=before is not None and bool(messages) and messages[-1].seq < conversation.last_seq,
-        seen_seq=other_member.last_read_seq,
+        seen_seq=0 if blocked else other_member.last_read_seq,
+        hide_presence=blocked,
         refusal=service.talk_refusal(conversation, current_user),
         i_blocked=blocks.has_blocked(current_user.id, other.id),
         welcomes=(

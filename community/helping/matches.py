@@ -235,6 +235,37 @@ def end_matches_between(user, other) -> int:
     return len(active)
 
 
+def end_matches_of(user, reason: str) -> int:
+    """Cancel every active match of ``user`` (they are leaving or suspended).
+
+    The other member is told kindly, with ``reason`` (a sentence the caller
+    chose for them, never a moderator's note). Returns how many ended.
+    """
+    active = db.session.scalars(
+        select(Match)
+        .where(
+            Match.status == MatchStatus.ACTIVE,
+            (Match.requester_id == user.id) | (Match.helper_id == user.id),
+        )
+        .options(joinedload(Match.request), joinedload(Match.requester), joinedload(Match.helper))
+    ).all()
+    for match in active:
+        _cancel(user, match, reason)
+        other = match.helper if user.id == match.requester_id else match.requester
+        notify(
+            other,
+            "match_cancelled",
+            {
+                "match_id": match.id,
+                "request_id": match.request_id,
+                "title": match.request.title,
+                "name": user.display_name,
+                "reason": reason,
+            },
+        )
+    return len(active)
+
+
 def _cancel(user, match: Match, reason: str) -> None:
     now = utcnow()
     match.status, match.ended_at = MatchStatus.CANCELLED.value, now

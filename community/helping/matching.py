@@ -194,13 +194,24 @@ def _already_involved(request_id: int) -> set[int]:
 def candidate_volunteer_ids(
     request: HelpRequest, per_skill: int = CANDIDATES_PER_SKILL
 ) -> set[int]:
-    """The best available volunteers of each of the request's skills (index scans)."""
+    """The best available volunteers of each of the request's skills (index scans).
+
+    Only verified, present members: an address nobody confirmed is never
+    suggested to anyone (filtered here, before the per-skill limit, so an
+    unverified offer cannot take a verified volunteer's place).
+    """
     ids: set[int] = set()
     for skill in request.skills:
         ids.update(
             db.session.scalars(
                 select(OfferSkill.user_id)
-                .where(OfferSkill.skill_id == skill.id, OfferSkill.available.is_(True))
+                .join(User, User.id == OfferSkill.user_id)
+                .where(
+                    OfferSkill.skill_id == skill.id,
+                    OfferSkill.available.is_(True),
+                    User.email_verified_at.is_not(None),
+                    User.deleted_at.is_(None),
+                )
                 .order_by(OfferSkill.rank_score.desc())
                 .limit(per_skill)
             )
@@ -240,7 +251,7 @@ def suggest_volunteers(
     offers = [
         offer
         for offer in load_offers(candidates)
-        if is_available(offer) and not offer.user.is_deleted
+        if is_available(offer) and not offer.user.is_deleted and offer.user.is_verified
     ]
     words = keywords(f"{request.title} {request.details}")
     suggestions = [score_volunteer(request, words, offer, now) for offer in offers]
@@ -321,8 +332,13 @@ def suggest_requests(
             db.session.scalars(
                 select(request_skills.c.request_id)
                 .join(HelpRequest, HelpRequest.id == request_skills.c.request_id)
+                .join(User, User.id == HelpRequest.requester_id)
                 .where(
-                    request_skills.c.skill_id == skill_id, HelpRequest.status == RequestStatus.OPEN
+                    request_skills.c.skill_id == skill_id,
+                    HelpRequest.status == RequestStatus.OPEN,
+                    # Nobody unverified is suggested, as a volunteer or a requester.
+                    User.email_verified_at.is_not(None),
+                    User.deleted_at.is_(None),
                 )
                 .order_by(HelpRequest.created_at.desc())
                 .limit(per_skill)

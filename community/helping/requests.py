@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from itsdangerous import BadSignature, URLSafeSerializer
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import exists, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from community import jobs
-from community.db import db, utcnow
+from community.db import ID_MAX, db, utcnow
 from community.helping import search
 from community.helping.errors import HelpingError, NotAllowed, NotFound
 from community.helping.models import (
@@ -298,33 +298,51 @@ def requests_of(user_id: int) -> list[HelpRequest]:
 # --- expiry -----------------------------------------------------------------
 
 
-def _keep_open_serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="kindred.keep-open")
+def _keep_open_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="kindred.keep-open")
 
 
 def keep_open_token(request: HelpRequest) -> str:
-    return _keep_open_serializer().dumps(request.id)
+    """A signed link for the requester alone: it names the request and them,
+    and stops working after KEEP_OPEN_LINK_DAYS."""
+    return _keep_open_serializer().dumps({"r": request.id, "u": request.requester_id})
 
 
-def read_keep_open_token(token: str) -> HelpRequest:
-    """The request a "keep it open" link names, changing nothing; NotFound for a bad token."""
+def read_keep_open_token(user, token: str) -> HelpRequest:
+    """The request a "keep it open" link names, changing nothing.
+
+    Raises NotFound (the same answer for every case, so a link tells a
+    stranger nothing, not even the title) unless the link is genuine, not
+    expired, made for ``user`` and the request is still theirs.
+    """
+    max_age = timedelta(days=current_app.config["KEEP_OPEN_LINK_DAYS"]).total_seconds()
     try:
-        request_id = _keep_open_serializer().loads(token)
-    except BadSignature:
+        payload = _keep_open_serializer().loads(token, max_age=max_age)
+    except BadSignature:  # SignatureExpired included
         raise NotFound("This link is not valid.") from None
-    request = db.session.get(HelpRequest, request_id) if isinstance(request_id, int) else None
-    if request is None:
+    if not isinstance(payload, dict):
+        raise NotFound("This link is not valid.")
+    request_id, requester_id = payload.get("r"), payload.get("u")
+    if type(request_id) is not int or type(requester_id) is not int:
+        raise NotFound("This link is not valid.")
+    if user is None or requester_id != user.id:
+        raise NotFound("This link is not valid.")
+    request = db.session.get(HelpRequest, request_id) if 0 < request_id <= ID_MAX else None
+    if request is None or request.requester_id != user.id:
         raise NotFound("This link is not valid.")
     return request
 
 
-def keep_open(token: str) -> HelpRequest:
+def keep_open(user, token: str) -> HelpRequest:
     """The one-click "keep it open" from the reminder email. Idempotent.
 
     Restarts the expiry clock of an open request, and reopens one that has
-    expired meanwhile. Raises NotFound for a bad token.
+    expired meanwhile. Only the requester the link was made for may use it
+    (NotFound for anyone else, and for a bad or expired link), and only once
+    their email is verified (NotAllowed), as for posting.
     """
-    request = read_keep_open_token(token)
+    request = read_keep_open_token(user, token)
+    require_verified(user)
     if request.status == RequestStatus.EXPIRED:
         request.status, request.ended_at = RequestStatus.OPEN.value, None
         _update_fill_status(request)

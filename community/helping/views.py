@@ -19,9 +19,11 @@ The match page is helping's, its thank-you panel kindness's
 complete the match before it records the thanks.
 
 Every route needs a login, "keep it open" included: its link comes from an
-email to the requester, who logs in once (the login page brings them back);
-the token alone names the request, and the page asks before it changes
-anything (GET shows a button, POST keeps the request open).
+email to the requester, who logs in once (the login page brings them back).
+The signed link names the request and its requester and expires; anyone but
+that requester gets the same 404 as for a bad link (no title shown), and the
+page asks before it changes anything (GET shows a button, POST keeps the
+request open).
 """
 
 from __future__ import annotations
@@ -335,10 +337,14 @@ def invite(request_id: int, user_id: int):
 @login_required
 def keep_open(token: str):
     """The reminder email's "keep it open" link: GET asks, POST does it."""
-    target = requests.read_keep_open_token(token)  # a bad token: NotFound, a 404 page
+    # A bad, expired or someone else's link: NotFound, the same 404 page, no title.
+    target = requests.read_keep_open_token(current_user, token)
     if request.method == "GET" or not ConfirmForm().validate_on_submit():
         return render_template("helping/keep_open.html", help_request=target, form=ConfirmForm())
-    kept, _ = run(requests.keep_open, token)
+    kept, error = run(requests.keep_open, current_user, token)
+    if error is not None:
+        flash(str(error), "error")
+        return redirect(url_for("helping.my_requests"))
     if kept is None or kept.status not in (RequestStatus.OPEN, RequestStatus.MATCHED):
         flash("This request has ended, so there is nothing to keep open.", "info")
         return redirect(url_for("helping.my_requests"))

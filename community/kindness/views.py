@@ -140,9 +140,15 @@ def decline_thanks(thanks_id: int):
 @login_required
 def ripples(user_id: int):
     member = _member(user_id)
+    is_owner = member.id == current_user.id
+    if not is_owner and not current_user.is_admin and privacy.is_private(member.id):
+        # Private: no names, no picture, no chains, no figures for others
+        # (the member's acts still count in the community's totals).
+        return render_template(
+            "kindness/ripples_private.html", member=member, member_name="This member"
+        )
     now = utcnow()
     page = reading.ripples_page(member, current_user.id, now)
-    is_owner = member.id == current_user.id
     return render_template(
         "kindness/ripples.html",
         member=member,

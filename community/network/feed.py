@@ -58,7 +58,14 @@ def _follows(user_id: int, limit: int) -> list[FeedItem]:
     their = aliased(Follow)
     rows = db.session.scalars(
         select(their)
-        .where(their.follower_id.in_(_followed_ids(user_id)), their.followed_id != user_id)
+        .join(User, User.id == their.followed_id)
+        # The member followed must be someone others may see: present and verified.
+        .where(
+            their.follower_id.in_(_followed_ids(user_id)),
+            their.followed_id != user_id,
+            User.deleted_at.is_(None),
+            User.email_verified_at.is_not(None),
+        )
         .options(joinedload(their.follower), joinedload(their.followed))
         .order_by(their.created_at.desc())
         .limit(limit)
@@ -66,7 +73,7 @@ def _follows(user_id: int, limit: int) -> list[FeedItem]:
     return [
         FeedItem("follow", f.created_at, f.follower, target=f.followed)
         for f in rows
-        if not f.followed.is_deleted
+        if f.follower.is_verified
     ]
 
 

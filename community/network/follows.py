@@ -45,14 +45,18 @@ def follow(follower: User, followed: User) -> Follow:
     """``follower`` follows ``followed``, who is told and invited to follow back.
 
     Refused, changing nothing: following yourself, twice, a member who has
-    blocked you (or whom you blocked), a deleted member, an unverified
-    follower, or more than FOLLOWS_PER_DAY follows in a day.
+    blocked you (or whom you blocked), a deleted or unverified member, an
+    unverified follower, or more than FOLLOWS_PER_DAY follows in a day.
     """
     if not follower.is_verified:
         raise NetworkError("Please confirm your email address before following members.")
     if follower.id == followed.id:
         raise NetworkError("You cannot follow yourself.")
-    if followed.is_deleted or blocks.is_blocked_between(follower.id, followed.id):
+    if (
+        followed.is_deleted
+        or not followed.is_verified
+        or blocks.is_blocked_between(follower.id, followed.id)
+    ):
         raise NetworkError("You cannot follow this member.")
     if is_following(follower.id, followed.id):
         raise NetworkError(f"You already follow {followed.display_name}.")
@@ -94,14 +98,14 @@ def unfollow(follower: User, followed: User) -> bool:
 
 def counts(user_id: int) -> dict[str, int]:
     """How many follow the member, and how many they follow: members, as the lists
-    show them (a deleted account's follows stay in the table, but are not counted)."""
+    show them (deleted and unverified members are not counted)."""
 
     def count(member_column, where) -> int:
         return db.session.scalar(
             select(func.count())
             .select_from(Follow)
             .join(User, User.id == member_column)
-            .where(where, User.deleted_at.is_(None))
+            .where(where, User.deleted_at.is_(None), User.email_verified_at.is_not(None))
         )
 
     return {
@@ -136,7 +140,8 @@ def _people_page(where, order_column, viewer_id: int | None, page: int):
                 viewer_follow.followed_id == User.id,
             ),
         )
-        .where(User.deleted_at.is_(None))
+        # Unverified members are listed to nobody (their profiles are hidden too).
+        .where(User.deleted_at.is_(None), User.email_verified_at.is_not(None))
         .options(joinedload(User.profile))
         .order_by(order_column.desc(), User.id)
         .offset((max(page, 1) - 1) * PAGE_SIZE)

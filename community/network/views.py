@@ -23,6 +23,9 @@ def _member(user_id: int) -> User:
     member = db.session.get(User, user_id)
     if member is None or member.is_deleted:
         abort(404)
+    # As for profiles: an unverified member is shown to nobody but themselves and admins.
+    if not member.is_verified and member.id != current_user.id and not current_user.is_admin:
+        abort(404)
     return member
 
 

@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 
 from community.accounts.forms import ConfirmForm
 from community.helping import offers
+from community.kindness.privacy import is_private
 from community.kindness.service import pledges_of, public_thanks_of
 from community.network import follows
 from community.profiles import service
@@ -39,21 +40,27 @@ def _page_number() -> int:
 @bp.get("/members/<int:user_id>")
 def show(user_id: int):
     member = service.access_profile(user_id, current_user)  # NotFound: a 404 page
+    is_owner = current_user.is_authenticated and current_user.id == member.id
+    # A member who keeps their acts of help private: thanks received and
+    # pledges kept are acts of help, shown only to them and to admins.
+    kindness_hidden = (
+        not is_owner and not getattr(current_user, "is_admin", False) and is_private(member.id)
+    )
     return render_template(
         "profiles/show.html",
         member=member,
         profile=member.profile,
         links=service.visible_links(member.profile),
         local_time=service.local_time(member.profile.timezone),
-        is_owner=current_user.is_authenticated and current_user.id == member.id,
+        is_owner=is_owner,
         offer=offers.offer_of(member.id),
         relation=follows.relation(
             current_user.id if current_user.is_authenticated else None, member.id
         ),
         follow_counts=follows.counts(member.id),
         follow_form=ConfirmForm(),
-        thanks=public_thanks_of(member.id),
-        pledges=pledges_of(member.id),
+        thanks=[] if kindness_hidden else public_thanks_of(member.id),
+        pledges=(0, 0) if kindness_hidden else pledges_of(member.id),
     )
 
 

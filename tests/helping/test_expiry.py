@@ -8,7 +8,7 @@ import time
 from datetime import timedelta
 
 import pytest
-from itsdangerous import URLSafeSerializer
+from itsdangerous import URLSafeSerializer, URLSafeTimedSerializer
 from sqlalchemy import update
 
 from community.db import db, utcnow
@@ -38,8 +38,10 @@ def quiet_for(request, quiet: timedelta) -> None:
     db.session.commit()
 
 
-def keep_open_link(request) -> str:
-    return f"http://kindred.test/requests/keep-open/{requests.keep_open_token(request)}"
+def keep_open_link(notice) -> str:
+    """The link the notification's email carries (tokens hold their time, so
+    one made now would differ)."""
+    return f"http://kindred.test/requests/keep-open/{notice.data['token']}"
 
 
 def invoke(app, name: str) -> str:
@@ -77,7 +79,7 @@ def test_one_reminder_with_a_keep_open_link(app, make_user, make_request, mailbo
     [notice] = notifications_of(ann, "request_expiring")
     assert notice.data["request_id"] == request.id
     assert notice.data["title"] == "Pacing notes on my lighthouse novel"
-    assert requests.keep_open(notice.data["token"]).id == request.id
+    assert requests.keep_open(ann, notice.data["token"]).id == request.id
     db.session.rollback()
     expires_on = (request.last_activity_at + expiry(app)).date()
     assert notice.data["expires_on"] == f"{expires_on.day} {expires_on:%B}"
@@ -86,7 +88,7 @@ def test_one_reminder_with_a_keep_open_link(app, make_user, make_request, mailbo
     text = mailbox.text(message)
     assert "Pacing notes on my lighthouse novel" in text
     assert notice.data["expires_on"] in text
-    assert keep_open_link(request) in text
+    assert keep_open_link(notice) in text
 
     # Not twice for the same quiet spell.
     assert requests.send_expiry_reminders() == 0
@@ -157,7 +159,7 @@ def test_a_request_expires_after_the_quiet_period(app, make_user, make_request, 
     [message] = mailbox.to("ann@example.com")
     text = mailbox.text(message)
     assert "Pacing notes on my lighthouse novel" in text
-    assert keep_open_link(request) in text  # one click opens it again
+    assert keep_open_link(notice) in text  # one click opens it again
 
     assert requests.expire_requests() == 0  # once
     assert len(notifications_of(ann, "request_expired")) == 1
@@ -183,12 +185,13 @@ def test_matched_and_ended_requests_do_not_expire(app, make_user, make_volunteer
 
 
 def test_keep_open_restarts_the_clock(app, make_user, make_request):
-    request = make_request(make_user())
+    ann = make_user()
+    request = make_request(ann)
     quiet_for(request, remind_after(app) + timedelta(days=1))
     assert requests.send_expiry_reminders() == 1
     token = requests.keep_open_token(reload(request))
 
-    kept = requests.keep_open(token)
+    kept = requests.keep_open(ann, token)
     db.session.commit()
     assert kept.id == request.id
     request = reload(request)
@@ -199,7 +202,7 @@ def test_keep_open_restarts_the_clock(app, make_user, make_request):
     assert requests.expire_requests() == 0
 
     # Idempotent: clicking twice is fine.
-    requests.keep_open(token)
+    requests.keep_open(ann, token)
     db.session.commit()
     assert reload(request).status == RequestStatus.OPEN
 
@@ -213,7 +216,7 @@ def test_keep_open_reopens_an_expired_request(app, make_user, make_volunteer, ma
     assert requests.expire_requests() == 1
     assert reload(request).status == RequestStatus.EXPIRED
 
-    requests.keep_open(requests.keep_open_token(reload(request)))
+    requests.keep_open(ann, requests.keep_open_token(reload(request)))
     db.session.commit()
     request = reload(request)
     assert request.status == RequestStatus.OPEN and request.ended_at is None
@@ -227,7 +230,7 @@ def test_keep_open_leaves_a_closed_request_closed(app, make_user, make_request):
     request = make_request(ann)
     requests.close_request(ann, request)
     db.session.commit()
-    requests.keep_open(requests.keep_open_token(reload(request)))
+    requests.keep_open(ann, requests.keep_open_token(reload(request)))
     db.session.commit()
     assert reload(request).status == RequestStatus.CLOSED
 
@@ -236,24 +239,29 @@ def test_a_bad_keep_open_token_is_not_found(app, make_user, make_request):
     ann = make_user()
     request = make_request(ann)
     good = requests.keep_open_token(request)
-    other_secret = URLSafeSerializer("another-secret", salt="kindred.keep-open")
-    same_secret = URLSafeSerializer(app.config["SECRET_KEY"], salt="kindred.keep-open")
+    other_secret = URLSafeTimedSerializer("another-secret", salt="kindred.keep-open")
+    same_secret = URLSafeTimedSerializer(app.config["SECRET_KEY"], salt="kindred.keep-open")
+    untimed = URLSafeSerializer(app.config["SECRET_KEY"], salt="kindred.keep-open")
+    link = {"r": request.id, "u": ann.id}
     bad_tokens = [
         "",
         "not-a-token",
         good[:-2],
         good + "x",
-        other_secret.dumps(request.id),
+        other_secret.dumps(link),
         make_unsubscribe_token(ann.id, "welcome"),  # another of the site's signed tokens
-        same_secret.dumps(request.id + 1000),  # a request that does not exist
-        same_secret.dumps(str(request.id)),
+        same_secret.dumps({"r": request.id + 1000, "u": ann.id}),  # no such request
+        same_secret.dumps({"r": str(request.id), "u": ann.id}),
+        same_secret.dumps({"r": 2**40, "u": ann.id}),
         same_secret.dumps([request.id]),
+        same_secret.dumps(request.id),  # the old, unbound form
+        untimed.dumps(link),  # no timestamp
     ]
     for token in bad_tokens:
         with pytest.raises(NotFound):
-            requests.keep_open(token)
+            requests.keep_open(ann, token)
         db.session.rollback()
-    assert requests.keep_open(good).id == request.id
+    assert requests.keep_open(ann, good).id == request.id
 
 
 # --- the periodic jobs, from the command line -------------------------------------------
