@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 
 from community.db import db
-from community.kindness import service
+from community.kindness import privacy, service
 from tests.chat.conftest import make_match
 from tests.conftest import Auth
 
@@ -37,7 +37,7 @@ def circle(make_user):
         match, _ = make_match(requester, helper)
         service.complete_match(requester, match, THANKS)
         db.session.commit()
-    service.set_ripples_private(pia, True)
+    privacy.set_ripples_private(pia, True)
     db.session.commit()
     return pia
 

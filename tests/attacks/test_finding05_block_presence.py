@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import pytest
 
-from community.chat import service
+from community import blocking
 from community.db import db
 
 
 def _block(pair, blocker: str):
     db.session.rollback()
     a, b = (pair.ann, pair.ben) if blocker == "ann" else (pair.ben, pair.ann)
-    service.block(a, b)
+    blocking.block(a, b)
     db.session.commit()
 
 
