@@ -121,6 +121,13 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
         # before the recipient gets one email for the conversation.
         "CHAT_RATE_LIMIT": env.get("CHAT_RATE_LIMIT", "30 per minute"),
         "CHAT_EMAIL_QUIET_SECONDS": _int("CHAT_EMAIL_QUIET_SECONDS", 600),
+        # Manuscripts (community/manuscripts): the largest upload, what a text
+        # may hold, and how long readers keep access after their match completes.
+        "MANUSCRIPT_MAX_BYTES": _int("MANUSCRIPT_MAX_BYTES", 8 * 1024 * 1024),
+        "MANUSCRIPT_MAX_WORDS": _int("MANUSCRIPT_MAX_WORDS", 250_000),
+        "MANUSCRIPT_MAX_CHAPTERS": _int("MANUSCRIPT_MAX_CHAPTERS", 200),
+        "MANUSCRIPT_ACCESS_DAYS": _int("MANUSCRIPT_ACCESS_DAYS", 30),
+        "MANUSCRIPT_SESSION_MINUTES": _int("MANUSCRIPT_SESSION_MINUTES", 60),
     }
     config.update(overrides)
 
