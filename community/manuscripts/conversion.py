@@ -37,7 +37,8 @@ from community.errors import Invalid
 
 ALLOWED_TAGS = {"p", "h1", "h2", "h3", "h4", "em", "strong", "br", "hr", "sup", "sub", "ol", "li"}
 HEADINGS = {"h1", "h2", "h3", "h4"}
-SCENE_BREAK = re.compile(r"^[\s*#~•·—–-]{1,20}$")
+# Dashes of any width (hyphen, en, em), stars, hashes, tildes, bullets.
+SCENE_BREAK = re.compile(r"^[\s*#~\u2022\u00b7\u2014\u2013-]{1,20}$")
 # The author's own chapter markers: a short line that names a chapter.
 MARKER = re.compile(
     r"^(chapter|part|book|prologue|epilogue|interlude)\b[^\n]{0,80}$", re.IGNORECASE

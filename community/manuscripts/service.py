@@ -220,9 +220,7 @@ def upload_version(author, manuscript: Manuscript, converted: conversion.Convert
         raise NotFound()
     comments = list(
         db.session.scalars(
-            select(Comment).where(
-                Comment.manuscript_id == manuscript.id, Comment.kind == "comment"
-            )
+            select(Comment).where(Comment.manuscript_id == manuscript.id, Comment.kind == "comment")
         )
     )
     _write_text(manuscript, converted)
@@ -368,9 +366,7 @@ def revoke_reader(author, manuscript: Manuscript, reader_id: int) -> Reader:
     if reader.revoked_at is None:
         reader.revoked_at = utcnow()
         db.session.flush()
-        _push_after_commit(
-            [reader.user_id], "manuscript_revoked", {"manuscript_id": manuscript.id}
-        )
+        _push_after_commit([reader.user_id], "manuscript_revoked", {"manuscript_id": manuscript.id})
     return reader
 
 
@@ -605,9 +601,7 @@ def visible_comments(access: Access, chapter: Chapter) -> list[Comment]:
     query = (
         select(Comment)
         .where(Comment.chapter_id == chapter.id)
-        .options(
-            selectinload(Comment.author), selectinload(Comment.replies).joinedload("author")
-        )
+        .options(selectinload(Comment.author), selectinload(Comment.replies).joinedload("author"))
         .order_by(Comment.created_at, Comment.id)
     )
     if not access.is_author and not access.manuscript.readers_see_each_other:

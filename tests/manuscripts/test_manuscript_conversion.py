@@ -59,7 +59,8 @@ def _with_footnote(name, body):
     if name == "word/document.xml":
         return body.replace(
             b"<w:t>Nobody came to the island in winter.</w:t></w:r>",
-            b'<w:t>Nobody came to the island in winter.</w:t></w:r><w:r><w:footnoteReference w:id="1"/></w:r>',
+            b"<w:t>Nobody came to the island in winter.</w:t></w:r>"
+            b'<w:r><w:footnoteReference w:id="1"/></w:r>',
         )
     if name == "word/_rels/document.xml.rels":
         return body.replace(
@@ -139,7 +140,7 @@ def test_huge_texts_and_other_files_are_refused_clearly():
         conversion.convert_upload(huge, conversion.Limits(words=1000))
     with pytest.raises(Invalid, match="chapters"):
         conversion.convert_upload(build_docx(BOOK), conversion.Limits(chapters=2))
-    with pytest.raises(Invalid, match="not a .docx"):
+    with pytest.raises(Invalid, match=r"not a \.docx"):
         conversion.convert_upload(b"\x89PNG\r\n\x1a\n\x00\x00")
     with pytest.raises(Invalid):
         conversion.convert_upload(b"\xff\xfe\xfa not utf-8")
