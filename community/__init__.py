@@ -106,6 +106,7 @@ def _register_areas(app: Flask) -> None:
     from community.chat.views import bp as chat_bp
     from community.helping.views import bp as helping_bp
     from community.kindness.views import bp as kindness_bp
+    from community.manuscripts.views import bp as manuscripts_bp
     from community.network.views import bp as network_bp
     from community.notifications.views import bp as notifications_bp
     from community.profiles.views import bp as profiles_bp
@@ -118,6 +119,7 @@ def _register_areas(app: Flask) -> None:
     app.register_blueprint(profiles_bp)
     app.register_blueprint(helping_bp)
     app.register_blueprint(kindness_bp)
+    app.register_blueprint(manuscripts_bp)
     app.register_blueprint(network_bp)
     app.register_blueprint(chat_bp)
     app.register_blueprint(notifications_bp)

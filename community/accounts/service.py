@@ -12,6 +12,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
+from blinker import signal
 from flask import current_app
 from sqlalchemy import delete, func, select
 
@@ -34,6 +35,9 @@ VERIFY = "verify_email"
 RESET = "reset_password"
 CHANGE_EMAIL = "change_email"
 DISPLAY_NAME_MAX = 80
+
+# Sent with the member inside delete_account's transaction (receivers flush).
+account_deleting = signal("kindred.account-deleting")
 
 
 class AccountError(Exception):
@@ -339,6 +343,9 @@ def delete_account(user: User, password: str) -> None:
     )
     if user.profile is not None:
         db.session.delete(user.profile)
+    # Areas above this one delete what is theirs to delete (a manuscript and
+    # the comments on it), in this transaction: they connect to the signal.
+    account_deleting.send(user)
     user.email = f"deleted-{user.id}-{secrets.token_hex(4)}@deleted.invalid"
     user.display_name = "Former member"
     user.password_hash = "!"  # noqa: S105  (matches no password)

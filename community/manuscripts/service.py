@@ -32,6 +32,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import delete, func, select
 
+from community.accounts.service import account_deleting
 from community.db import after_commit, db, utcnow
 from community.errors import Conflict, Invalid, NotAllowed, NotFound
 from community.helping.models import HelpRequest, Match, MatchStatus
@@ -601,7 +602,10 @@ def visible_comments(access: Access, chapter: Chapter) -> list[Comment]:
     query = (
         select(Comment)
         .where(Comment.chapter_id == chapter.id)
-        .options(selectinload(Comment.author), selectinload(Comment.replies).joinedload("author"))
+        .options(
+            selectinload(Comment.author),
+            selectinload(Comment.replies).joinedload(CommentReply.author),
+        )
         .order_by(Comment.created_at, Comment.id)
     )
     if not access.is_author and not access.manuscript.readers_see_each_other:
@@ -633,7 +637,10 @@ def all_comments(access: Access) -> list[Comment]:
         query = query.where(Comment.author_id == access.reader.user_id)
     from sqlalchemy.orm import selectinload
 
-    query = query.options(selectinload(Comment.author), selectinload(Comment.replies))
+    query = query.options(
+        selectinload(Comment.author),
+        selectinload(Comment.replies).joinedload(CommentReply.author),
+    )
     return list(db.session.scalars(query))
 
 
@@ -735,3 +742,14 @@ def _push_after_commit(user_ids: list[int], event: str, payload: dict) -> None:
     from community.manuscripts import push
 
     after_commit(lambda: push.to_users(user_ids, event, payload))
+
+
+# --- accounts ----------------------------------------------------------------------
+
+
+@account_deleting.connect
+def forget_member(user, **_) -> None:
+    """A deleted account's manuscripts go, with every comment made on them; as a
+    reader, their invitations end (their comments stay with the author's text)."""
+    db.session.execute(delete(Manuscript).where(Manuscript.author_id == user.id))
+    db.session.execute(delete(Reader).where(Reader.user_id == user.id))
