@@ -325,7 +325,7 @@ def invite_reader(
     """
     if manuscript.author_id != getattr(author, "id", None):
         raise NotFound()
-    match = db.session.get(Match, match_id)
+    match = db.session.get(Match, match_id) if match_id else None
     if match is None or match.request_id != manuscript.request_id:
         raise Invalid("Choose one of the helpers of this request.", field="match_id")
     if match.status not in (MatchStatus.ACTIVE, MatchStatus.COMPLETED):

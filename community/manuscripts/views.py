@@ -178,7 +178,7 @@ def new_version(manuscript_id: int):
         flash(str(error), "error")
     else:
         flash("Choose a file or paste the text.", "error")
-    return redirect(url_for("manuscripts.show", manuscript_id=manuscript_id)), 303
+    return redirect(url_for("manuscripts.show", manuscript_id=manuscript_id))
 
 
 @bp.post("/manuscripts/<int:manuscript_id>/readers")
