@@ -46,6 +46,15 @@ bp = Blueprint("manuscripts", __name__)
 UPLOAD_ENDPOINTS = {"manuscripts.new", "manuscripts.new_version"}
 
 
+@bp.app_context_processor
+def _helpers():
+    def readable_manuscript(request_id: int):
+        """The request's manuscript if the viewer may read it (else None)."""
+        return service.readable_for(current_user, request_id)
+
+    return {"readable_manuscript": readable_manuscript}
+
+
 @bp.url_value_preprocessor
 def _upload_limit(endpoint, values):
     # Runs before every before_request hook (CSRF reads the form there).
