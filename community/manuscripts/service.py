@@ -153,6 +153,18 @@ def readable_for(user, request_id: int) -> Manuscript | None:
         return None
 
 
+def reading_for_author(user, match: Match) -> Reader | None:
+    """The match helper's invitation to read, shown to the requester only: a
+    finished read is what "help received" means for a reading request."""
+    if match.requester_id != getattr(user, "id", None):
+        return None
+    return db.session.scalar(
+        select(Reader)
+        .join(Manuscript, Manuscript.id == Reader.manuscript_id)
+        .where(Manuscript.request_id == match.request_id, Reader.user_id == match.helper_id)
+    )
+
+
 # --- the text ---------------------------------------------------------------------
 
 

@@ -52,7 +52,11 @@ def _helpers():
         """The request's manuscript if the viewer may read it (else None)."""
         return service.readable_for(current_user, request_id)
 
-    return {"readable_manuscript": readable_manuscript}
+    def reading_of(match):
+        """The helper's reading of the match's manuscript, for its author (or None)."""
+        return service.reading_for_author(current_user, match)
+
+    return {"readable_manuscript": readable_manuscript, "reading_of": reading_of}
 
 
 @bp.url_value_preprocessor

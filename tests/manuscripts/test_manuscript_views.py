@@ -154,3 +154,18 @@ def test_the_chapter_page_takes_a_bounded_number_of_queries(room, auth, client, 
         service.reply(service.access_manuscript(room["ann"], manuscript.id), comment.id, "Yes")
     db.session.commit()
     assert measure() <= few
+
+
+def test_a_finished_read_shows_on_the_match_page_as_help_to_mark_received(room, auth, client):
+    manuscript = room["manuscript"]
+    access = service.access_manuscript(room["ben"], manuscript.id)
+    for chapter in manuscript.chapters:
+        service.mark_chapter_read(access, chapter)
+    db.session.commit()
+    auth.login("ann@example.com")
+    page = client.get(f"/matches/{room['ben_match'].id}").get_data(as_text=True)
+    assert "Ben Reader finished reading" in page and "Mark it received" in page
+    auth.logout()
+    auth.login("ben@example.com")
+    page = client.get(f"/matches/{room['ben_match'].id}").get_data(as_text=True)
+    assert "finished reading" not in page and "Read “The Lighthouse”" in page
