@@ -22,7 +22,7 @@ class VersionForm(FlaskForm):
 
 
 class InviteForm(FlaskForm):
-    match_id = SelectField("Reader", coerce=int, validate_choice=False)
+    match_id = SelectField("Helper to invite", coerce=int, validate_choice=False)
     first_chapter = IntegerField("From chapter", validators=[Optional()])
     last_chapter = IntegerField("To chapter", validators=[Optional()])
 

@@ -86,7 +86,7 @@ def test_the_beta_reading_journey(live_server, members, tmp_path):  # noqa: F811
     ann.page.get_by_role("button", name="Share it").click()
     expect(ann.page.get_by_role("heading", name="The Lighthouse")).to_be_visible()
     manuscript_url = ann.page.url
-    ann.page.get_by_label("Reader").select_option(label="Ben Beta")
+    ann.page.get_by_label("Helper to invite").select_option(label="Ben Beta")
     ann.page.get_by_role("button", name="Invite to read").click()
     expect(ann.page.get_by_text("Ben Beta can read it now.")).to_be_visible()
     ann.page.get_by_role("link", name="Chapter One").click()
