@@ -578,7 +578,7 @@ def reply(access: Access, comment_id: int, body: str) -> CommentReply:
     answer = CommentReply(comment_id=comment.id, author_id=user_id, body=_body(body, "reply"))
     db.session.add(answer)
     db.session.flush()
-    if access.is_author:
+    if access.is_author and _may_notify_reply(access.manuscript.id, comment.author_id):
         notify(
             comment.author,
             "manuscript_reply",
@@ -595,6 +595,18 @@ def reply(access: Access, comment_id: int, body: str) -> CommentReply:
         {"manuscript_id": access.manuscript.id, "comment_id": comment.id, "body": answer.body},
     )
     return answer
+
+
+def _may_notify_reply(manuscript_id: int, reader_id: int) -> bool:
+    """Replies are batched like reading: at most one notification per reader and
+    manuscript per session length (the live push still carries every reply)."""
+    from limits import parse as parse_limit
+
+    from community.extensions import limiter
+
+    minutes = _setting("MANUSCRIPT_SESSION_MINUTES", 60)
+    item = parse_limit(f"1 per {minutes} minutes")
+    return limiter.limiter.hit(item, "manuscript-reply", f"{manuscript_id}:{reader_id}")
 
 
 def resolve(access: Access, comment_id: int, resolved: bool = True) -> Comment:

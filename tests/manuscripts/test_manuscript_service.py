@@ -104,10 +104,16 @@ def test_comments_are_anchored_private_and_notify_once_per_session(room):
     with pytest.raises(NotAllowed):
         service.add_comment(author, chapter, paragraph.key, "ships", "Mine.")
     service.reply(author, comment.id, "Thank you!")
+    service.reply(author, comment.id, "And one more thing.")
     service.resolve(author, comment.id)
     db.session.commit()
+    replies = db.session.scalars(
+        select(Notification).where(Notification.kind == "manuscript_reply")
+    ).all()
+    assert [n.user_id for n in replies] == [room["ben"].id]  # one for the session
     assert [c.kind for c in service.visible_comments(author, chapter)] == ["comment", "note"]
-    assert comment.replies[0].body == "Thank you!" and comment.resolved_at is not None
+    assert [r.body for r in comment.replies] == ["Thank you!", "And one more thing."]
+    assert comment.resolved_at is not None
 
     dee = service.invite_reader(room["ann"], manuscript, room["dee_match"].id)
     db.session.commit()
