@@ -169,3 +169,28 @@ def test_a_finished_read_shows_on_the_match_page_as_help_to_mark_received(room, 
     auth.login("ben@example.com")
     page = client.get(f"/matches/{room['ben_match'].id}").get_data(as_text=True)
     assert "finished reading" not in page and "Read “The Lighthouse”" in page
+
+
+def test_a_revoked_or_expired_reader_and_an_admin_get_404(room, auth, client):
+    from datetime import timedelta
+
+    from community.db import utcnow
+    from community.helping.models import MatchStatus
+
+    manuscript = room["manuscript"]
+    urls = [f"/manuscripts/{manuscript.id}", f"/manuscripts/{manuscript.id}/chapters/1"]
+    auth.login("ben@example.com")
+    assert [client.get(url).status_code for url in urls] == [200, 200]
+    match = room["ben_match"]
+    match.status, match.ended_at = MatchStatus.COMPLETED.value, utcnow() - timedelta(days=31)
+    db.session.commit()
+    assert [client.get(url).status_code for url in urls] == [404, 404]  # expired
+    service.extend_reader(room["ann"], manuscript, room["reader"].id)
+    db.session.commit()
+    assert [client.get(url).status_code for url in urls] == [200, 200]  # extended
+    service.revoke_reader(room["ann"], manuscript, room["reader"].id)
+    db.session.commit()
+    assert [client.get(url).status_code for url in urls] == [404, 404]  # revoked
+    auth.logout()
+    auth.login("ada@example.com")
+    assert [client.get(url).status_code for url in urls] == [404, 404]  # admins too
