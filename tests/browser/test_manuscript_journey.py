@@ -72,6 +72,9 @@ def _select(page, phrase: str) -> None:
     )
 
 
+# A long walk through seven members' pages: more than the default two minutes
+# when the machine is busy.
+@pytest.mark.timeout(360)
 def test_the_beta_reading_journey(live_server, members, tmp_path):  # noqa: F811
     request_id = _setup(live_server)
     book = tmp_path / "lighthouse.docx"
