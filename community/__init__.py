@@ -31,6 +31,7 @@ from community.extensions import csrf, db, limiter, login_manager, migrate, sock
 from community.helping import withdrawal
 from community.helping.views import bp as helping_bp
 from community.kindness.views import bp as kindness_bp
+from community.manuscripts.views import bp as manuscripts_bp
 from community.network.views import bp as network_bp
 from community.notifications.views import bp as notifications_bp
 from community.profiles.views import bp as profiles_bp
@@ -128,6 +129,7 @@ def _register_areas(app: Flask) -> None:
     app.register_blueprint(profiles_bp)
     app.register_blueprint(helping_bp)
     app.register_blueprint(kindness_bp)
+    app.register_blueprint(manuscripts_bp)
     app.register_blueprint(network_bp)
     app.register_blueprint(chat_bp)
     app.register_blueprint(notifications_bp)

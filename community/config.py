@@ -134,6 +134,13 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
             "sync": env.get("SOCKET_LIMIT_SYNC", "20 per minute"),
             "history": env.get("SOCKET_LIMIT_HISTORY", "60 per minute"),
         },
+        # Manuscripts (community/manuscripts): the largest upload, what a text
+        # may hold, and how long readers keep access after their match completes.
+        "MANUSCRIPT_MAX_BYTES": _int("MANUSCRIPT_MAX_BYTES", 8 * 1024 * 1024),
+        "MANUSCRIPT_MAX_WORDS": _int("MANUSCRIPT_MAX_WORDS", 250_000),
+        "MANUSCRIPT_MAX_CHAPTERS": _int("MANUSCRIPT_MAX_CHAPTERS", 200),
+        "MANUSCRIPT_ACCESS_DAYS": _int("MANUSCRIPT_ACCESS_DAYS", 30),
+        "MANUSCRIPT_SESSION_MINUTES": _int("MANUSCRIPT_SESSION_MINUTES", 60),
     }
     config.update(overrides)
 

@@ -21,6 +21,17 @@ from community.kindness.models import (
     Thanks,
 )
 from community.mail.models import OutboxEmail
+from community.manuscripts.models import (
+    Chapter,
+    ChapterRead,
+    Comment,
+    CommentReply,
+    Manuscript,
+    Paragraph,
+    Question,
+    QuestionAnswer,
+    Reader,
+)
 from community.network.models import Follow, Welcome
 from community.notifications.models import Notification, NotificationPreference
 from community.profiles.models import Genre, Profile, ProfileLink, Skill
@@ -31,6 +42,10 @@ __all__ = [
     "AnswerComment",
     "Block",
     "CameBack",
+    "Chapter",
+    "ChapterRead",
+    "Comment",
+    "CommentReply",
     "Conversation",
     "ConversationMember",
     "Follow",
@@ -39,6 +54,7 @@ __all__ = [
     "HelpRequest",
     "KindnessPrivacy",
     "LoginSession",
+    "Manuscript",
     "Match",
     "MemberRipples",
     "Message",
@@ -46,9 +62,13 @@ __all__ = [
     "NotificationPreference",
     "OfferSkill",
     "OutboxEmail",
+    "Paragraph",
     "Pledge",
     "Profile",
     "ProfileLink",
+    "Question",
+    "QuestionAnswer",
+    "Reader",
     "RippleState",
     "Skill",
     "Thanks",

@@ -18,6 +18,9 @@ from community.db import db
 from community.helping import answers, matches, offers, requests
 from community.kindness import service as kindness
 from community.mail.unsubscribe import make_unsubscribe_token
+from community.manuscripts import conversion
+from community.manuscripts import service as manuscript_service
+from community.manuscripts.models import Paragraph
 from community.network import follows
 from community.notifications.service import notify
 from tests.helping.conftest import skill_ids
@@ -135,6 +138,70 @@ MATRIX: dict[str, Row] = {
     "chat.unblock": row(
         "POST", "/chats/{conversation_id}/unblock", LOGIN, 404, owner=302, other=302
     ),
+    # Manuscripts: owner is the author; other, her matched helper, is invited
+    # to read (downloads of the text off). Everyone else, admins included,
+    # gets 404. A reader's refused acts (comment without a quote, an empty
+    # note) are 400; buttons flash and redirect.
+    "manuscripts.new": row("GET", "/requests/{request_id}/manuscript", LOGIN, 404, owner=302),
+    "manuscripts.show": row(
+        "GET", "/manuscripts/{manuscript_id}", LOGIN, 404, owner=200, other=200
+    ),
+    "manuscripts.new_version": row(
+        "POST", "/manuscripts/{manuscript_id}/version", LOGIN, 404, owner=302
+    ),
+    "manuscripts.invite": row(
+        "POST", "/manuscripts/{manuscript_id}/readers", LOGIN, 404, owner=302
+    ),
+    "manuscripts.revoke": row(
+        "POST", "/manuscripts/{manuscript_id}/readers/{reader_id}/revoke", LOGIN, 404, owner=302
+    ),
+    "manuscripts.extend": row(
+        "POST", "/manuscripts/{manuscript_id}/readers/{reader_id}/extend", LOGIN, 404, owner=302
+    ),
+    "manuscripts.options": row(
+        "POST", "/manuscripts/{manuscript_id}/options", LOGIN, 404, owner=302
+    ),
+    "manuscripts.delete": row("POST", "/manuscripts/{manuscript_id}/delete", LOGIN, 404, owner=302),
+    "manuscripts.chapter": row(
+        "GET", "/manuscripts/{manuscript_id}/chapters/1", LOGIN, 404, owner=200, other=200
+    ),
+    "manuscripts.comment": row(
+        "POST", "/manuscripts/{manuscript_id}/chapters/1/comments", LOGIN, 404, owner=400, other=400
+    ),
+    "manuscripts.note": row(
+        "POST", "/manuscripts/{manuscript_id}/chapters/1/notes", LOGIN, 404, owner=400, other=400
+    ),
+    "manuscripts.mark_read": row(
+        "POST", "/manuscripts/{manuscript_id}/chapters/1/read", LOGIN, 404, owner=302, other=302
+    ),
+    "manuscripts.ask": row(
+        "POST", "/manuscripts/{manuscript_id}/chapters/1/questions", LOGIN, 404, owner=400
+    ),
+    "manuscripts.answer": row(
+        "POST",
+        "/manuscripts/{manuscript_id}/chapters/1/questions/{question_id}",
+        LOGIN,
+        404,
+        owner=302,
+        other=302,
+    ),
+    "manuscripts.reply": row(
+        "POST",
+        "/manuscripts/{manuscript_id}/comments/{comment_id}/reply",
+        LOGIN,
+        404,
+        owner=302,
+        other=302,
+    ),
+    "manuscripts.resolve": row(
+        "POST", "/manuscripts/{manuscript_id}/comments/{comment_id}/resolve", LOGIN, 404, owner=302
+    ),
+    "manuscripts.export_docx": row(
+        "GET", "/manuscripts/{manuscript_id}/comments.docx", LOGIN, 404, owner=200
+    ),
+    "manuscripts.export_markdown": row(
+        "GET", "/manuscripts/{manuscript_id}/comments.md", LOGIN, 404, owner=200, other=200
+    ),
 }
 NOT_ROUTES = {"static"}
 
@@ -172,6 +239,19 @@ def people(make_user):
     match = matches.accept_answer(owner, answer)
     follows.follow(other, owner)
     thanks = kindness.thank_outside(other, owner, "Thank you for your notes on my opening chapter.")
+    manuscript = manuscript_service.add_manuscript(
+        owner,
+        help_request,
+        "The Lighthouse",
+        conversion.convert_text("# One\n\nThe keeper counted ships.\n\n# Two\n\nThe end."),
+    )
+    reader = manuscript_service.invite_reader(owner, manuscript, match.id)
+    db.session.flush()
+    reading = manuscript_service.access_manuscript(other, manuscript.id)
+    first = manuscript.chapters[0]
+    paragraph_key = db.session.scalar(select(Paragraph.key).where(Paragraph.chapter_id == first.id))
+    comment = manuscript_service.add_comment(reading, first, paragraph_key, "counted", "Nice.")
+    question = manuscript_service.ask_question(owner, manuscript, first, "Did it grip you?")
     db.session.commit()
     return {
         "owner_id": owner.id,
@@ -186,6 +266,10 @@ def people(make_user):
         ),
         "keep_open": requests.keep_open_token(help_request),
         "thanks_id": thanks.id,
+        "manuscript_id": manuscript.id,
+        "reader_id": reader.id,
+        "comment_id": comment.id,
+        "question_id": question.id,
     }
 
 

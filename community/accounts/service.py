@@ -39,6 +39,8 @@ RESET = "reset_password"
 CHANGE_EMAIL = "change_email"
 DISPLAY_NAME_MAX = 80
 
+# Sent with the member inside delete_account's transaction (receivers flush).
+
 
 class AccountError(Invalid):
     """A rule of accounts was broken; the message is fit to show the member."""

@@ -143,6 +143,20 @@ KINDS: dict[str, NotificationKind] = {
             link_args=("match_id",),
         ),
         NotificationKind(
+            "manuscript_reading",
+            "A reader is reading your manuscript (once per reading session)",
+            "{name} is reading “{title}”.",
+            "manuscripts.show",
+            link_args=("manuscript_id",),
+        ),
+        NotificationKind(
+            "manuscript_reply",
+            "The author replies to your comment on a manuscript",
+            "{name} replied to your comment on “{title}”.",
+            "manuscripts.show",
+            link_args=("manuscript_id",),
+        ),
+        NotificationKind(
             "thanks_to_confirm",
             "Someone says you helped them",
             "{name} thanked you for helping them: “{excerpt}” Was it you? Confirm it.",
