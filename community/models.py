@@ -10,6 +10,7 @@ from community.helping.models import (
     OfferSkill,
     VolunteerOffer,
 )
+from community.jobs import JobLease
 from community.kindness.models import (
     CameBack,
     HelpAct,
@@ -36,6 +37,7 @@ __all__ = [
     "Genre",
     "HelpAct",
     "HelpRequest",
+    "JobLease",
     "KindnessPrivacy",
     "LoginSession",
     "Match",

@@ -41,7 +41,12 @@ from sqlalchemy.orm import aliased
 from community.accounts.models import User
 from community.chat import service
 from community.chat.models import ConversationMember
-from community.chat.presence import HEARTBEAT_SECONDS, Connection, MemoryPresence, RedisPresence
+from community.chat.presence import (
+    HEARTBEAT_SECONDS,
+    Connection,
+    FallbackPresence,
+    MemoryPresence,
+)
 from community.db import ID_MAX, db, utcnow
 from community.extensions import socketio
 
@@ -52,7 +57,7 @@ SYNC_MAX_CONVERSATIONS = 100
 
 def init_app(app: Flask) -> None:
     redis = app.extensions.get("kindred_redis")
-    app.extensions["kindred_presence"] = RedisPresence(redis) if redis else MemoryPresence()
+    app.extensions["kindred_presence"] = FallbackPresence(redis) if redis else MemoryPresence()
     app.extensions["kindred_local_sids"] = set()
     app.extensions["kindred_heartbeat"] = threading.Lock()
 

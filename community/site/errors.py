@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -18,7 +19,22 @@ MESSAGES = {
     413: "That was too large for us to accept.",
     429: "That was a lot of tries in a short time. Please wait a little and try again.",
     500: "Something went wrong on our side. It has been logged; please try again later.",
+    503: "The site is restarting a part of itself. Please try again in a minute: "
+    "nothing you sent before this page was lost.",
 }
+
+
+def _database_unreachable(error: Exception) -> bool:
+    """The database went away (a restart, a failover), as opposed to a bug."""
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True
+    if not isinstance(error, OperationalError | InterfaceError):
+        return False
+    if type(error.orig).__module__.startswith("sqlite3"):
+        # SQLite says OperationalError for bugs too (no such table); only a
+        # lock held past busy_timeout is the database being unavailable.
+        return "locked" in str(error.orig)
+    return True
 
 
 def _wants_json() -> bool:
@@ -55,5 +71,27 @@ def register(app: Flask) -> None:
     def unexpected_error(error: Exception):
         if isinstance(error, HTTPException):
             return http_error(error)
+        if _database_unreachable(error):
+            # Not a trace: the pool checks connections (pool_pre_ping), so the
+            # next request after the database is back succeeds.
+            log.warning("database unreachable on %s %s: %s", request.method, request.path, error)
+            _forget_session()
+            response = make_response(render_error(ServiceUnavailable.code))
+            response.headers["Retry-After"] = "30"
+            return response
         log.exception("unhandled error on %s %s", request.method, request.path)
         return render_error(InternalServerError.code)
+
+
+def _forget_session() -> None:
+    """Drop the broken transaction, and render the page as for a visitor: the
+    layout would otherwise ask the database (the member, their unread counts)."""
+    from flask import current_app
+
+    from community.db import db
+
+    try:
+        db.session.rollback()
+    except Exception:
+        db.session.remove()
+    current_app.login_manager._update_request_context_with_user()
