@@ -326,24 +326,27 @@ def start_in_process_scheduler(app: Flask, tick_seconds: float = 30.0) -> thread
 SWEEP = "sweep-outbox"
 
 
-def start_sweep_watchdog(app: Flask) -> threading.Thread | None:
+def start_sweep_watchdog(
+    app: Flask, stop: threading.Event | None = None
+) -> threading.Thread | None:
     """Sweep the outbox from this process whenever nobody has for
     ``SWEEP_WATCHDOG`` (a daemon thread; off when that is 0).
 
     With ``rq cron`` and Redis up, the scheduled sweep keeps the lease fresh
     and this thread only looks. Otherwise one web process takes the lease
-    and sweeps; with Redis down the sweep sends in this process.
+    and sweeps; with Redis down the sweep sends in this process. Setting
+    ``stop`` ends the thread (tests).
     """
     quiet_for: timedelta = app.config["SWEEP_WATCHDOG"]
     if not quiet_for:
         return None
     tick = max(1.0, min(30.0, quiet_for.total_seconds() / 4))
+    stop = stop or threading.Event()
 
     def loop() -> None:
         from community.mail.outbox import sweep_unsent
 
-        while True:
-            time.sleep(tick)
+        while not stop.wait(tick):
             try:
                 with app.app_context():
                     if claim_run(SWEEP, quiet_for):

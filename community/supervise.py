@@ -25,8 +25,8 @@ import time
 
 log = logging.getLogger("community.supervise")
 
-FIRST_DELAY = 1.0
-MAX_DELAY = 30.0
+FIRST_DELAY = float(os.environ.get("SUPERVISE_FIRST_DELAY") or 1.0)
+MAX_DELAY = float(os.environ.get("SUPERVISE_MAX_DELAY") or 30.0)
 HEALTHY_AFTER = 60.0
 
 
