@@ -107,6 +107,9 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
         # process's memory meanwhile (Flask-Limiter logs a warning), and give
         # up on Redis quickly instead of holding the request.
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        # A request racing the one that noticed the outage would otherwise
+        # raise (Flask-Limiter falls back once): let it through, logged.
+        "RATELIMIT_SWALLOW_ERRORS": True,
         "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
         "LOGIN_LIMIT_PER_ACCOUNT": env.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes"),

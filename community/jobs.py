@@ -39,7 +39,7 @@ from typing import Any
 
 from flask import Flask, current_app, has_app_context
 from redis import Redis
-from rq import Queue, Retry
+from rq import Queue, Retry, Worker
 from sqlalchemy import String, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
@@ -235,6 +235,26 @@ def dispatch(
     return True
 
 
+def waiting(job_id: str) -> bool:
+    """Whether RQ holds job ``job_id`` still to run (queued, or scheduled for
+    a retry). Raises when Redis cannot be reached.
+
+    A "started" job does not count: it may belong to a worker killed mid-run
+    (RQ keeps saying "started" until it cleans up), and the job's own claim
+    keeps a second run from doing the work twice."""
+    from rq.exceptions import NoSuchJobError
+    from rq.job import Job
+
+    connection = redis_connection()
+    if connection is None:
+        return False
+    try:
+        job = Job.fetch(job_id, connection=connection)
+    except NoSuchJobError:
+        return False
+    return job.get_status(refresh=False) in {"queued", "scheduled", "deferred"}
+
+
 def enqueue_in(delay_seconds: float, func: Callable[..., Any], *args: Any) -> None:
     """Run ``func(*args)`` about ``delay_seconds`` after the current transaction
     commits: an RQ scheduled job (the worker runs ``--with-scheduler``), or a
@@ -267,24 +287,46 @@ def dispatch_in(delay_seconds: float, path: str, args: tuple[Any, ...]) -> None:
 
 
 _worker_app: Flask | None = None
+_worker_pid: int | None = None
+
+
+class AppWorker(Worker):
+    """``rq worker --worker-class community.jobs.AppWorker``: builds the app
+    once, in the worker, before it forks a work horse for each job.
+
+    With the plain Worker every job paid for ``create_app()`` in its fresh
+    horse (seconds on a busy machine), which starved the queue while the
+    sweep re-enqueued what it had not reached yet.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _app_for_jobs()
+
+
+def _app_for_jobs() -> Flask:
+    global _worker_app, _worker_pid
+    if _worker_app is None:
+        from community import create_app
+
+        _worker_app = create_app()
+    if _worker_pid != os.getpid():
+        # A forked horse must not share the parent's pooled connections.
+        with _worker_app.app_context():
+            db.engine.dispose(close=False)
+        _worker_pid = os.getpid()
+    return _worker_app
 
 
 def run_job(path: str, *args: Any) -> Any:
     """Entry point of every job: find the app, push a fresh context, run.
 
     In an RQ worker there is no app yet: one is created per process from the
-    environment. Elsewhere (tests, in-process jobs) the current app is used.
-    Each run gets its own app context, hence its own database session.
+    environment (by :class:`AppWorker` before it forks). Elsewhere (tests,
+    in-process jobs) the current app is used. Each run gets its own app
+    context, hence its own database session.
     """
-    global _worker_app
-    if has_app_context():
-        app = current_app._get_current_object()
-    else:
-        if _worker_app is None:
-            from community import create_app
-
-            _worker_app = create_app()
-        app = _worker_app
+    app = current_app._get_current_object() if has_app_context() else _app_for_jobs()
     with app.app_context():
         return resolve(path)(*args)
 

@@ -16,6 +16,7 @@ marks the row failed with the server's reason.
 from __future__ import annotations
 
 import logging
+import os
 import secrets
 from typing import Any
 
@@ -37,8 +38,15 @@ from community.urls import external_url
 
 log = logging.getLogger(__name__)
 
-# Backoff spans about seven hours, so a mail server outage of an afternoon loses nothing.
-SEND_RETRY = Retry(max=5, interval=[60, 300, 1800, 3600, 4 * 3600])
+# Backoff spans about seven hours, so a mail server outage of an afternoon loses
+# nothing. MAIL_RETRY_SECONDS (comma-separated) shortens it for the chaos suite.
+SEND_RETRY = Retry(
+    max=5,
+    interval=[
+        int(seconds)
+        for seconds in (os.environ.get("MAIL_RETRY_SECONDS") or "60,300,1800,3600,14400").split(",")
+    ],
+)
 
 
 def queue_email(
@@ -179,9 +187,18 @@ def sweep_unsent(record: bool = True) -> int:
     db.session.rollback()
     queue_reachable = True
     for email_id in ids:
+        job_id = f"email-{email_id}"
+        if queue_reachable:
+            try:
+                # Still in the queue (a busy worker) or waiting for its retry:
+                # handing it out again would only crowd the queue.
+                if jobs.waiting(job_id):
+                    continue
+            except Exception:
+                queue_reachable = False
         if queue_reachable:
             queue_reachable = jobs.dispatch(
-                jobs.function_path(send_outbox_email), (email_id,), SEND_RETRY
+                jobs.function_path(send_outbox_email), (email_id,), SEND_RETRY, job_id
             )
         if not queue_reachable:
             try:

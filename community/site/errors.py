@@ -24,8 +24,22 @@ MESSAGES = {
 }
 
 
-def _database_unreachable(error: Exception) -> bool:
-    """The database went away (a restart, a failover), as opposed to a bug."""
+def _database_unreachable(error: BaseException | None) -> bool:
+    """The database went away (a restart, a failover), as opposed to a bug.
+
+    Looks down the chain of causes too: a session whose flush lost its
+    connection says PendingRollbackError on its next use.
+    """
+    for _ in range(5):
+        if error is None:
+            return False
+        if _lost_connection(error):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
+
+
+def _lost_connection(error: BaseException) -> bool:
     if isinstance(error, DBAPIError) and error.connection_invalidated:
         return True
     if not isinstance(error, OperationalError | InterfaceError):
@@ -80,7 +94,13 @@ def register(app: Flask) -> None:
             response.headers["Retry-After"] = "30"
             return response
         log.exception("unhandled error on %s %s", request.method, request.path)
-        return render_error(InternalServerError.code)
+        try:
+            return render_error(InternalServerError.code)
+        except Exception:
+            # The page's layout needed the database the error came from.
+            log.exception("the error page itself failed; rendering it as for a visitor")
+            _forget_session()
+            return render_error(InternalServerError.code)
 
 
 def _forget_session() -> None:
