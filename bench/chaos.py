@@ -24,12 +24,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="the short CI timings")
     parser.add_argument("--requests", type=int, default=60, help="help requests to answer")
+    parser.add_argument(
+        "--recovery", type=float, default=600.0, help="seconds to wait for the outbox to settle"
+    )
     args = parser.parse_args()
     if args.quick:
         timing = Timing()
     else:
         timing = Timing(
-            redis_outage=20.0, smtp_421=60.0, load_after_faults=30.0, recovery_deadline=300.0
+            redis_outage=20.0,
+            smtp_421=60.0,
+            load_after_faults=30.0,
+            recovery_deadline=args.recovery,
         )
         # Production's grace and stale claim, shortened only enough to keep the run
         # under ten minutes; the supervisor's and the retries' backoff as shipped.

@@ -60,7 +60,7 @@ class Timing:
     redis_outage: float = 5.0
     smtp_421: float = 8.0
     load_after_faults: float = 5.0
-    recovery_deadline: float = 120.0
+    recovery_deadline: float = 180.0
     # Passed to the processes: the sweep's grace, interval and stale claim,
     # the watchdog, the supervisor's backoff and the mail retries.
     env: dict[str, str] = field(
@@ -601,7 +601,7 @@ class Report:
     emails_committed: int
     emails_sent: int
     emails_failed: dict  # address -> last_error
-    emails_lost: list  # Message-IDs committed, not failed, never accepted
+    emails_lost: list  # Message-IDs committed, settled, but never accepted
     emails_doubled: dict  # Message-ID -> times accepted
     emails_unknown: list  # accepted but not committed
     emails_pending_at_end: int
@@ -785,7 +785,10 @@ def run(timing: Timing | None = None, requests_wanted: int = 20, say=print) -> R
             emails_lost=[
                 mid
                 for mid, row in committed.items()
-                if row[2] != "failed" and not handler.accepted[mid]
+                # Marked sent (or given up on without a 5xx) yet never accepted.
+                if row[2] not in {"pending", "sending"}
+                and not handler.accepted[mid]
+                and row[1] != BOUNCE
             ],
             emails_doubled={mid: n for mid, n in handler.accepted.items() if n > 1},
             emails_unknown=[mid for mid in handler.accepted if mid not in committed],
