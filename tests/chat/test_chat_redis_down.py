@@ -26,7 +26,7 @@ def app_config(app_config):
         RATELIMIT_ENABLED=True,
         CHAT_RATE_LIMIT="3 per minute",
     )
-    limiter._storage_dead = False  # global to the extension: see tests/site/test_redis_down.py
+    limiter._storage_dead = False  # global to the extension: see tests/site/test_site_redis_down.py
     yield app_config
     limiter._storage_dead = False
 
