@@ -60,6 +60,8 @@ def serve(host: str, port: int) -> None:
     )
     if config["IN_PROCESS_SCHEDULER"]:
         jobs.start_in_process_scheduler(app)
+    else:
+        jobs.start_sweep_watchdog(app)
     # Flask refuses app.run() inside a `flask` command unless told this is the
     # command that serves; Flask-SocketIO's threading server goes through it.
     os.environ.pop("FLASK_RUN_FROM_CLI", None)

@@ -68,6 +68,8 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
         "BASE_URL": env.get("BASE_URL") or (None if production else "http://127.0.0.1:5000"),
         "SQLALCHEMY_DATABASE_URI": env.get("DATABASE_URL")
         or f"sqlite:///{instance_path / 'kindred.sqlite3'}",
+        # A pooled connection is checked before use, so a PostgreSQL restart
+        # costs the requests made during it (a 503 page), not the ones after.
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": redis_url,
         "RQ_QUEUE": env.get("RQ_QUEUE", "kindred"),
@@ -101,6 +103,14 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
         "WTF_CSRF_TIME_LIMIT": None,  # tied to the session instead of a clock
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Redis down must not turn a limited form into a 500: count in this
+        # process's memory meanwhile (Flask-Limiter logs a warning), and give
+        # up on Redis quickly instead of holding the request.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        # A request racing the one that noticed the outage would otherwise
+        # raise (Flask-Limiter falls back once): let it through, logged.
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
         "LOGIN_LIMIT_PER_ACCOUNT": env.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes"),
         "LOGIN_LIMIT_PER_ADDRESS": env.get("LOGIN_LIMIT_PER_ADDRESS", "30 per 15 minutes"),
@@ -113,7 +123,17 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
         "RESET_TOKEN_MAX_AGE": timedelta(minutes=_int("RESET_TOKEN_MINUTES", 60)),
         # Jobs: without Redis, periodic jobs run on a timer inside the web process.
         "IN_PROCESS_SCHEDULER": _bool(env.get("IN_PROCESS_SCHEDULER"), redis_url is None),
-        "OUTBOX_SWEEP_AFTER": timedelta(minutes=_int("OUTBOX_SWEEP_MINUTES", 5)),
+        # An email not sent this long after it was committed is handed out
+        # again by the sweep, which runs every OUTBOX_SWEEP_INTERVAL_SECONDS
+        # (community/jobs.py, read by rq cron too): together they bound how
+        # late a verification email can be when Redis or the worker was down.
+        # A claim older than OUTBOX_STALE_CLAIM belongs to a worker that died
+        # mid-send (a live send gives up after MAIL_TIMEOUT).
+        "OUTBOX_SWEEP_AFTER": timedelta(seconds=_int("OUTBOX_SWEEP_SECONDS", 120)),
+        "OUTBOX_STALE_CLAIM": timedelta(seconds=_int("OUTBOX_STALE_CLAIM_SECONDS", 180)),
+        # The web process runs the sweep itself when nobody else (rq cron) has
+        # for this long: the scheduler is down, or Redis is. 0 turns it off.
+        "SWEEP_WATCHDOG": timedelta(seconds=_int("SWEEP_WATCHDOG_SECONDS", 180)),
         # Help requests close after this many quiet days; a reminder goes out before.
         "REQUEST_EXPIRY_DAYS": _int("REQUEST_EXPIRY_DAYS", 30),
         "REQUEST_REMINDER_DAYS": _int("REQUEST_REMINDER_DAYS", 5),

@@ -21,25 +21,35 @@ A job commits in one place too: its body is wrapped in :func:`commits` (or a
 job that works in units, one transaction each, calls
 :func:`in_transaction` per unit), which commits when the body returns and
 rolls back when it raises. Domain code that a job calls still only flushes.
+
+The outbox sweep must not depend on one process: it records each run in
+:class:`JobLease`, and every web process keeps a watchdog
+(:func:`start_sweep_watchdog`) that sweeps itself when nobody has for
+``SWEEP_WATCHDOG`` (``rq cron`` or Redis is down). The watchdogs claim the
+run with one conditional UPDATE, so only one of them sweeps at a time.
 """
 
 from __future__ import annotations
 
 import importlib
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial, wraps
 from typing import Any
 
 from flask import Flask, current_app, has_app_context
 from redis import Redis
-from rq import Queue, Retry
+from rq import Queue, Retry, Worker
+from sqlalchemy import String, insert, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, mapped_column
 
-from community.db import after_commit, db
+from community.db import UTCDateTime, after_commit, db, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +89,9 @@ PERIODIC: tuple[PeriodicJob, ...] = (
     PeriodicJob(
         "sweep-outbox",
         "community.mail.outbox:sweep_unsent",
-        300,
+        # Often, and cheap (one indexed query): with OUTBOX_SWEEP_SECONDS it
+        # bounds how late an email left by an outage can be.
+        int(os.environ.get("OUTBOX_SWEEP_INTERVAL_SECONDS") or 60),
         "Hand out emails left unsent (Redis was down at commit, a worker died).",
     ),
     PeriodicJob(
@@ -135,9 +147,63 @@ PERIODIC: tuple[PeriodicJob, ...] = (
 )
 
 
+class JobLease(db.Model):
+    """When a periodic job last started, shared by every process through the
+    database (Redis may be the thing that is down)."""
+
+    __tablename__ = "job_leases"
+
+    name: Mapped[str] = mapped_column(String(60), primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+def record_run(name: str) -> None:
+    """Note that job ``name`` starts now. Commits."""
+    now = utcnow()
+    result = db.session.execute(
+        update(JobLease).where(JobLease.name == name).values(started_at=now)
+    )
+    if result.rowcount == 0:
+        try:
+            with db.session.begin_nested():
+                db.session.execute(insert(JobLease).values(name=name, started_at=now))
+        except IntegrityError:
+            pass  # another process recorded it in the meantime: as good
+    db.session.commit()
+
+
+def claim_run(name: str, quiet_for: timedelta) -> bool:
+    """Take the run of job ``name`` if nobody started it for ``quiet_for``. Commits.
+
+    One conditional UPDATE: of several processes asking at once, one wins.
+    """
+    now = utcnow()
+    result = db.session.execute(
+        update(JobLease)
+        .where(JobLease.name == name, JobLease.started_at < now - quiet_for)
+        .values(started_at=now)
+    )
+    claimed = result.rowcount == 1
+    if not claimed and db.session.get(JobLease, name) is None:
+        try:
+            with db.session.begin_nested():
+                db.session.execute(insert(JobLease).values(name=name, started_at=now))
+            claimed = True
+        except IntegrityError:
+            claimed = False
+    db.session.commit()
+    return claimed
+
+
+# Redis that is down must cost a request a moment, not hang it.
+REDIS_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
+
+
 def init_app(app: Flask) -> None:
     app.extensions["kindred_redis"] = (
-        Redis.from_url(app.config["REDIS_URL"]) if app.config["REDIS_URL"] else None
+        Redis.from_url(app.config["REDIS_URL"], **REDIS_OPTIONS)
+        if app.config["REDIS_URL"]
+        else None
     )
 
 
@@ -178,17 +244,43 @@ def enqueue(
 
 def dispatch(
     path: str, args: tuple[Any, ...], retry: Retry | None = None, job_id: str | None = None
-) -> None:
-    """Hand a job to RQ, or run it here when no Redis is configured."""
+) -> bool:
+    """Hand a job to RQ, or run it here when no Redis is configured.
+
+    Returns False when Redis could not take it (never raises for that).
+    """
     rq_queue = queue()
     if rq_queue is None:
         run_job(path, *args)
-        return
+        return True
     try:
         rq_queue.enqueue(run_job, path, *args, retry=retry, job_id=job_id)
-    except Exception:
+    except Exception as error:
         # The outbox sweep (or the job's own periodic catch-up) will retry.
-        log.exception("could not enqueue %s; it will be picked up by a sweep", path)
+        # A warning, not a trace: during an outage every commit says this.
+        log.warning("could not enqueue %s (%s); it will be picked up by a sweep", path, error)
+        return False
+    return True
+
+
+def waiting(job_id: str) -> bool:
+    """Whether RQ holds job ``job_id`` still to run (queued, or scheduled for
+    a retry). Raises when Redis cannot be reached.
+
+    A "started" job does not count: it may belong to a worker killed mid-run
+    (RQ keeps saying "started" until it cleans up), and the job's own claim
+    keeps a second run from doing the work twice."""
+    from rq.exceptions import NoSuchJobError
+    from rq.job import Job
+
+    connection = redis_connection()
+    if connection is None:
+        return False
+    try:
+        job = Job.fetch(job_id, connection=connection)
+    except NoSuchJobError:
+        return False
+    return job.get_status(refresh=False) in {"queued", "scheduled", "deferred"}
 
 
 def enqueue_in(delay_seconds: float, func: Callable[..., Any], *args: Any) -> None:
@@ -218,32 +310,54 @@ def dispatch_in(delay_seconds: float, path: str, args: tuple[Any, ...]) -> None:
         return
     try:
         rq_queue.enqueue_in(timedelta(seconds=max(0.0, delay_seconds)), run_job, path, *args)
-    except Exception:
-        log.exception("could not schedule %s; the periodic sweep will pick it up", path)
+    except Exception as error:
+        log.warning("could not schedule %s (%s); the periodic sweep will pick it up", path, error)
 
 
 _worker_app: Flask | None = None
+_worker_pid: int | None = None
+
+
+class AppWorker(Worker):
+    """``rq worker --worker-class community.jobs.AppWorker``: builds the app
+    once, in the worker, before it forks a work horse for each job.
+
+    With the plain Worker every job paid for ``create_app()`` in its fresh
+    horse (seconds on a busy machine), which starved the queue while the
+    sweep re-enqueued what it had not reached yet.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _app_for_jobs()
+
+
+def _app_for_jobs() -> Flask:
+    global _worker_app, _worker_pid
+    if _worker_app is None:
+        # Start-up order: the app factory (community/__init__.py) imports
+        # this module, so the factory is reached only here, in a worker
+        # process that has no app yet.
+        from community import create_app
+
+        _worker_app = create_app()
+    if _worker_pid != os.getpid():
+        # A forked horse must not share the parent's pooled connections.
+        with _worker_app.app_context():
+            db.engine.dispose(close=False)
+        _worker_pid = os.getpid()
+    return _worker_app
 
 
 def run_job(path: str, *args: Any) -> Any:
     """Entry point of every job: find the app, push a fresh context, run.
 
     In an RQ worker there is no app yet: one is created per process from the
-    environment. Elsewhere (tests, in-process jobs) the current app is used.
-    Each run gets its own app context, hence its own database session.
+    environment (by :class:`AppWorker` before it forks). Elsewhere (tests,
+    in-process jobs) the current app is used. Each run gets its own app
+    context, hence its own database session.
     """
-    global _worker_app
-    if has_app_context():
-        app = current_app._get_current_object()
-    else:
-        if _worker_app is None:
-            # Start-up order: the app factory (community/__init__.py) imports
-            # this module, so the factory is reached only here, in a worker
-            # process that has no app yet.
-            from community import create_app
-
-            _worker_app = create_app()
-        app = _worker_app
+    app = current_app._get_current_object() if has_app_context() else _app_for_jobs()
     with app.app_context():
         return resolve(path)(*args)
 
@@ -278,5 +392,44 @@ def start_in_process_scheduler(app: Flask, tick_seconds: float = 30.0) -> thread
             time.sleep(tick_seconds)
 
     thread = threading.Thread(target=loop, name="kindred-scheduler", daemon=True)
+    thread.start()
+    return thread
+
+
+SWEEP = "sweep-outbox"
+
+
+def start_sweep_watchdog(
+    app: Flask, stop: threading.Event | None = None
+) -> threading.Thread | None:
+    """Sweep the outbox from this process whenever nobody has for
+    ``SWEEP_WATCHDOG`` (a daemon thread; off when that is 0).
+
+    With ``rq cron`` and Redis up, the scheduled sweep keeps the lease fresh
+    and this thread only looks. Otherwise one web process takes the lease
+    and sweeps; with Redis down the sweep sends in this process. Setting
+    ``stop`` ends the thread (tests).
+    """
+    quiet_for: timedelta = app.config["SWEEP_WATCHDOG"]
+    if not quiet_for:
+        return None
+    tick = max(1.0, min(30.0, quiet_for.total_seconds() / 4))
+    stop = stop or threading.Event()
+
+    def loop() -> None:
+        # Cycle: the outbox enqueues its sends through this module.
+        from community.mail.outbox import sweep_unsent
+
+        while not stop.wait(tick):
+            try:
+                with app.app_context():
+                    if claim_run(SWEEP, quiet_for):
+                        log.warning("the outbox sweep was silent for %s; sweeping here", quiet_for)
+                        sweep_unsent(record=False)
+            except Exception:
+                # The database may be restarting: try again next tick.
+                log.exception("sweep watchdog failed")
+
+    thread = threading.Thread(target=loop, name="kindred-sweep-watchdog", daemon=True)
     thread.start()
     return thread

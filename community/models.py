@@ -11,6 +11,7 @@ from community.helping.models import (
     OfferSkill,
     VolunteerOffer,
 )
+from community.jobs import JobLease
 from community.kindness.models import (
     CameBack,
     HelpAct,
@@ -52,6 +53,7 @@ __all__ = [
     "Genre",
     "HelpAct",
     "HelpRequest",
+    "JobLease",
     "KindnessPrivacy",
     "LoginSession",
     "Manuscript",

@@ -7,15 +7,24 @@ time it was last confirmed; a web process confirms its own sockets every
 :data:`HEARTBEAT_SECONDS`, so the sockets of a process that died (kill -9)
 fade out after :data:`STALE_SECONDS` instead of showing a member online
 for ever.
+
+Redis going down must not break a chat: :class:`FallbackPresence` answers
+from this process's memory while Redis cannot be reached (a member shows
+online only to members on the same process meanwhile), and goes back to
+Redis when it answers again; the heartbeat re-registers live sockets there.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from dataclasses import dataclass
 
 from redis import Redis
+from redis.exceptions import RedisError
+
+log = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 30
 STALE_SECONDS = 90
@@ -61,6 +70,10 @@ class MemoryPresence:
     def sids_of_user(self, user_id: int) -> list[str]:
         with self._lock:
             return self._live_sids(user_id)
+
+    def connections(self, sids: list[str]) -> list[Connection]:
+        with self._lock:
+            return [self._seen[sid][0] for sid in sids if sid in self._seen]
 
     def sids_of_sessions(self, login_session_ids: list[int]) -> list[str]:
         wanted = set(login_session_ids)
@@ -172,3 +185,66 @@ class RedisPresence:
     def _live(self, key: str) -> list[str]:
         cutoff = time.time() - STALE_SECONDS
         return [sid.decode() for sid in self.redis.zrangebyscore(key, cutoff, "+inf")]
+
+
+class FallbackPresence:
+    """Redis presence that degrades to this process's memory while Redis is down.
+
+    Every socket is recorded in both stores, so that a socket connected
+    during the outage is known to Redis again once it answers (the
+    heartbeat's refresh re-adds it).
+    """
+
+    def __init__(self, redis: Redis) -> None:
+        self.shared = RedisPresence(redis)
+        self.local = MemoryPresence()
+        self._down = False
+
+    def _try(self, method: str, *args):
+        try:
+            result = getattr(self.shared, method)(*args)
+        except (RedisError, OSError) as error:
+            if not self._down:
+                log.warning("presence: Redis unreachable (%s); using this process's memory", error)
+            self._down = True
+            return None, False
+        if self._down:
+            log.warning("presence: Redis answers again")
+            self._down = False
+        return result, True
+
+    def add(self, connection: Connection) -> bool:
+        first_here = self.local.add(connection)
+        first, ok = self._try("add", connection)
+        return first if ok else first_here
+
+    def remove(self, sid: str) -> tuple[Connection | None, bool]:
+        here = self.local.remove(sid)
+        result, ok = self._try("remove", sid)
+        if ok and result[0] is not None:
+            return result
+        return here
+
+    def refresh(self, sids: list[str]) -> None:
+        self.local.refresh(sids)
+        if not sids:
+            return
+        was_down = self._down
+        _, ok = self._try("refresh", sids)
+        if ok and was_down:
+            # Sockets connected while Redis was down (or that it lost when it
+            # restarted empty) are known to it again.
+            for connection in self.local.connections(sids):
+                self._try("add", connection)
+
+    def sids_of_user(self, user_id: int) -> list[str]:
+        result, ok = self._try("sids_of_user", user_id)
+        return result if ok else self.local.sids_of_user(user_id)
+
+    def sids_of_sessions(self, login_session_ids: list[int]) -> list[str]:
+        result, ok = self._try("sids_of_sessions", login_session_ids)
+        return result if ok else self.local.sids_of_sessions(login_session_ids)
+
+    def online(self, user_ids: list[int]) -> set[int]:
+        result, ok = self._try("online", user_ids)
+        return result if ok else self.local.online(user_ids)

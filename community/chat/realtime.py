@@ -59,7 +59,12 @@ from community.accounts.models import User
 from community.chat import service
 from community.chat.handshake import AddressCounts
 from community.chat.models import Conversation, ConversationMember
-from community.chat.presence import HEARTBEAT_SECONDS, Connection, MemoryPresence, RedisPresence
+from community.chat.presence import (
+    HEARTBEAT_SECONDS,
+    Connection,
+    FallbackPresence,
+    MemoryPresence,
+)
 from community.chat.push import presence, user_room
 from community.db import ID_MAX, after_commit, db, utcnow
 from community.errors import KindredError
@@ -74,7 +79,7 @@ SYNC_MAX_CONVERSATIONS = 100
 
 def init_app(app: Flask) -> None:
     redis = app.extensions.get("kindred_redis")
-    app.extensions["kindred_presence"] = RedisPresence(redis) if redis else MemoryPresence()
+    app.extensions["kindred_presence"] = FallbackPresence(redis) if redis else MemoryPresence()
     app.extensions["kindred_local_sids"] = set()
     app.extensions["kindred_heartbeat"] = threading.Lock()
     app.extensions["kindred_socket_addresses"] = AddressCounts()

@@ -17,12 +17,14 @@ the last number it holds and receives exactly what it missed, in order.
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
 from limits import parse as parse_limit
+from limits.storage import MemoryStorage
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
@@ -44,6 +46,7 @@ from community.helping.models import Match, MatchStatus
 from community.network.follows import are_connected
 from community.notifications.service import notify
 
+log = logging.getLogger(__name__)
 MESSAGE_MAX = 4000
 PAGE_SIZE = 50
 CATCH_UP_MAX = 500  # per conversation and per call; the client asks again for more
@@ -304,7 +307,17 @@ def _check_rate(user_id: int) -> None:
     if not current_app.config.get("RATELIMIT_ENABLED", True):
         return
     item = parse_limit(current_app.config["CHAT_RATE_LIMIT"])
-    if not limiter.limiter.hit(item, "chat-send", str(user_id)):
+    try:
+        allowed = limiter.limiter.hit(item, "chat-send", str(user_id))
+    except Exception as error:
+        # The limiter's Redis is down: count in this process meanwhile, as
+        # Flask-Limiter's in-memory fallback does for the routes.
+        log.warning("chat rate limit: storage unreachable (%s); counting in memory", error)
+        fallback = current_app.extensions.setdefault(
+            "kindred_chat_limiter", type(limiter.limiter)(MemoryStorage())
+        )
+        allowed = fallback.hit(item, "chat-send", str(user_id))
+    if not allowed:
         raise RateLimited(
             "You are sending messages very fast. Please wait a moment, then try again "
             f"(the limit is {current_app.config['CHAT_RATE_LIMIT']})."

@@ -4,13 +4,20 @@
 an :class:`OutboxEmail` row to the current transaction. Only if that
 transaction commits is the row handed to :func:`send_outbox_email` (on RQ, or
 in process). A rolled-back transaction leaves no row and sends nothing.
+
+Nothing is lost to an outage: with Redis down at commit the row waits for
+:func:`sweep_unsent`, which sends in its own process while Redis cannot take
+the job; a worker killed mid-send leaves a claim that goes stale after
+``OUTBOX_STALE_CLAIM``; SMTP 4xx and connection errors are retried with
+backoff (RQ's Retry, then the sweep) up to ``MAIL_MAX_ATTEMPTS``; a 5xx
+marks the row failed with the server's reason.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import secrets
-from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -32,10 +39,15 @@ from community.urls import external_url
 
 log = logging.getLogger(__name__)
 
-# A "sending" claim older than this is taken to belong to a dead worker.
-STALE_CLAIM = timedelta(minutes=10)
-# Backoff spans about seven hours, so a mail server outage of an afternoon loses nothing.
-SEND_RETRY = Retry(max=5, interval=[60, 300, 1800, 3600, 4 * 3600])
+# Backoff spans about seven hours, so a mail server outage of an afternoon loses
+# nothing. MAIL_RETRY_SECONDS (comma-separated) shortens it for the chaos suite.
+SEND_RETRY = Retry(
+    max=5,
+    interval=[
+        int(seconds)
+        for seconds in (os.environ.get("MAIL_RETRY_SECONDS") or "60,300,1800,3600,14400").split(",")
+    ],
+)
 
 
 def queue_email(
@@ -86,6 +98,11 @@ def _mail_domain() -> str:
     return urlsplit(current_app.config["BASE_URL"]).hostname or "kindred.invalid"
 
 
+def _stale_before(now):
+    # A "sending" claim older than this belongs to a worker that died mid-send.
+    return now - current_app.config["OUTBOX_STALE_CLAIM"]
+
+
 def _claim(email_id: int) -> bool:
     """Move the row to 'sending' if nobody else holds it. Commits."""
     now = utcnow()
@@ -95,7 +112,7 @@ def _claim(email_id: int) -> bool:
             OutboxEmail.id == email_id,
             or_(
                 OutboxEmail.status == "pending",
-                (OutboxEmail.status == "sending") & (OutboxEmail.claimed_at < now - STALE_CLAIM),
+                (OutboxEmail.status == "sending") & (OutboxEmail.claimed_at < _stale_before(now)),
             ),
         )
         .values(status="sending", claimed_at=now, attempts=OutboxEmail.attempts + 1)
@@ -145,14 +162,18 @@ def send_outbox_email(email_id: int) -> str:
     return "sent"
 
 
-def sweep_unsent() -> int:
+def sweep_unsent(record: bool = True) -> int:
     """Hand out again every email left pending or stuck 'sending'. Returns how many.
 
     Covers Redis being down at commit time and workers killed mid-send; the
     claim in :func:`send_outbox_email` keeps this from double-sending. A row
     whose last attempt failed a moment ago waits out the grace period too,
     so that the sweep does not burn its attempts faster than the retries would.
+    While Redis cannot take the jobs, the sweep sends them itself. ``record``
+    notes the run for the web processes' watchdog (community.jobs).
     """
+    if record:
+        jobs.record_run(jobs.SWEEP)
     now = utcnow()
     cutoff = now - current_app.config["OUTBOX_SWEEP_AFTER"]
     ids = db.session.scalars(
@@ -162,13 +183,32 @@ def sweep_unsent() -> int:
                 (OutboxEmail.status == "pending")
                 & (OutboxEmail.created_at < cutoff)
                 & or_(OutboxEmail.claimed_at.is_(None), OutboxEmail.claimed_at < cutoff),
-                (OutboxEmail.status == "sending") & (OutboxEmail.claimed_at < now - STALE_CLAIM),
+                (OutboxEmail.status == "sending") & (OutboxEmail.claimed_at < _stale_before(now)),
             )
         )
         .order_by(OutboxEmail.id)
         .limit(1000)
     ).all()
     db.session.rollback()
+    queue_reachable = True
     for email_id in ids:
-        jobs.dispatch(jobs.function_path(send_outbox_email), (email_id,), SEND_RETRY)
+        job_id = f"email-{email_id}"
+        if queue_reachable:
+            try:
+                # Still in the queue (a busy worker) or waiting for its retry:
+                # handing it out again would only crowd the queue.
+                if jobs.waiting(job_id):
+                    continue
+            except Exception:
+                queue_reachable = False
+        if queue_reachable:
+            queue_reachable = jobs.dispatch(
+                jobs.function_path(send_outbox_email), (email_id,), SEND_RETRY, job_id
+            )
+        if not queue_reachable:
+            try:
+                send_outbox_email(email_id)
+            except Exception:
+                db.session.rollback()
+                log.exception("sweep could not send email %s; the next sweep will", email_id)
     return len(ids)

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 from community.db import db
 from community.errors import KindredError, NotFound
@@ -29,7 +30,36 @@ MESSAGES = {
     413: "That was too large for us to accept.",
     429: "That was a lot of tries in a short time. Please wait a little and try again.",
     500: "Something went wrong on our side. It has been logged; please try again later.",
+    503: "The site is restarting a part of itself. Please try again in a minute: "
+    "nothing you sent before this page was lost.",
 }
+
+
+def _database_unreachable(error: BaseException | None) -> bool:
+    """The database went away (a restart, a failover), as opposed to a bug.
+
+    Looks down the chain of causes too: a session whose flush lost its
+    connection says PendingRollbackError on its next use.
+    """
+    for _ in range(5):
+        if error is None:
+            return False
+        if _lost_connection(error):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
+
+
+def _lost_connection(error: BaseException) -> bool:
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True
+    if not isinstance(error, OperationalError | InterfaceError):
+        return False
+    if type(error.orig).__module__.startswith("sqlite3"):
+        # SQLite says OperationalError for bugs too (no such table); only a
+        # lock held past busy_timeout is the database being unavailable.
+        return "locked" in str(error.orig)
+    return True
 
 
 def _wants_json() -> bool:
@@ -77,5 +107,29 @@ def register(app: Flask) -> None:
     def unexpected_error(error: Exception):
         if isinstance(error, HTTPException):
             return http_error(error)
+        if _database_unreachable(error):
+            # Not a trace: the pool checks connections (pool_pre_ping), so the
+            # next request after the database is back succeeds.
+            log.warning("database unreachable on %s %s: %s", request.method, request.path, error)
+            _forget_session()
+            response = make_response(render_error(ServiceUnavailable.code))
+            response.headers["Retry-After"] = "30"
+            return response
         log.exception("unhandled error on %s %s", request.method, request.path)
-        return render_error(InternalServerError.code)
+        try:
+            return render_error(InternalServerError.code)
+        except Exception:
+            # The page's layout needed the database the error came from.
+            log.exception("the error page itself failed; rendering it as for a visitor")
+            _forget_session()
+            return render_error(InternalServerError.code)
+
+
+def _forget_session() -> None:
+    """Drop the broken transaction, and render the page as for a visitor: the
+    layout would otherwise ask the database (the member, their unread counts)."""
+    try:
+        db.session.rollback()
+    except Exception:
+        db.session.remove()
+    current_app.login_manager._update_request_context_with_user()

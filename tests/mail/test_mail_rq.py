@@ -106,3 +106,15 @@ def test_sweep_hands_unsent_rows_to_rq(app, make_user, mailbox, rq_queue):
     rq_queue.enqueue(community.jobs.run_job, "community.mail.outbox:send_outbox_email", email_id)
     run_worker(app)
     assert len(mailbox.messages()) == 1
+
+
+def test_sweep_leaves_alone_what_rq_still_holds(app, make_user, mailbox, rq_queue):
+    """A busy worker has not reached an email yet: the sweep does not queue it
+    again (every sweep would, and crowd the queue that is already behind)."""
+    user = make_user()
+    add_outbox_row(user, created_at=utcnow() - timedelta(hours=1))
+    assert sweep_unsent() == 1
+    assert sweep_unsent() == 1  # still pending: seen again...
+    assert rq_queue.count == 1  # ...but queued once
+    run_worker(app)
+    assert len(mailbox.messages()) == 1
