@@ -17,6 +17,7 @@ from community.demo import seed_demo_community
 from community.errors import Conflict
 from community.extensions import socketio
 from community.kindness.jobs import rebuild_ripples
+from community.mail import outbox
 from community.profiles.models import Profile
 from community.site.actions import attempt
 
@@ -61,7 +62,7 @@ def serve(host: str, port: int) -> None:
     if config["IN_PROCESS_SCHEDULER"]:
         jobs.start_in_process_scheduler(app)
     else:
-        jobs.start_sweep_watchdog(app)
+        outbox.start_sweep_watchdog(app)
     # Flask refuses app.run() inside a `flask` command unless told this is the
     # command that serves; Flask-SocketIO's threading server goes through it.
     os.environ.pop("FLASK_RUN_FROM_CLI", None)

@@ -24,7 +24,7 @@ rolls back when it raises. Domain code that a job calls still only flushes.
 
 The outbox sweep must not depend on one process: it records each run in
 :class:`JobLease`, and every web process keeps a watchdog
-(:func:`start_sweep_watchdog`) that sweeps itself when nobody has for
+(:func:`community.mail.outbox.start_sweep_watchdog`) that sweeps itself when nobody has for
 ``SWEEP_WATCHDOG`` (``rq cron`` or Redis is down). The watchdogs claim the
 run with one conditional UPDATE, so only one of them sweeps at a time.
 """
@@ -397,39 +397,3 @@ def start_in_process_scheduler(app: Flask, tick_seconds: float = 30.0) -> thread
 
 
 SWEEP = "sweep-outbox"
-
-
-def start_sweep_watchdog(
-    app: Flask, stop: threading.Event | None = None
-) -> threading.Thread | None:
-    """Sweep the outbox from this process whenever nobody has for
-    ``SWEEP_WATCHDOG`` (a daemon thread; off when that is 0).
-
-    With ``rq cron`` and Redis up, the scheduled sweep keeps the lease fresh
-    and this thread only looks. Otherwise one web process takes the lease
-    and sweeps; with Redis down the sweep sends in this process. Setting
-    ``stop`` ends the thread (tests).
-    """
-    quiet_for: timedelta = app.config["SWEEP_WATCHDOG"]
-    if not quiet_for:
-        return None
-    tick = max(1.0, min(30.0, quiet_for.total_seconds() / 4))
-    stop = stop or threading.Event()
-
-    def loop() -> None:
-        # Cycle: the outbox enqueues its sends through this module.
-        from community.mail.outbox import sweep_unsent
-
-        while not stop.wait(tick):
-            try:
-                with app.app_context():
-                    if claim_run(SWEEP, quiet_for):
-                        log.warning("the outbox sweep was silent for %s; sweeping here", quiet_for)
-                        sweep_unsent(record=False)
-            except Exception:
-                # The database may be restarting: try again next tick.
-                log.exception("sweep watchdog failed")
-
-    thread = threading.Thread(target=loop, name="kindred-sweep-watchdog", daemon=True)
-    thread.start()
-    return thread

@@ -18,10 +18,12 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import threading
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import current_app, render_template
+from flask import Flask, current_app, render_template
 from rq import Retry, get_current_job
 from sqlalchemy import or_, select, update
 
@@ -212,3 +214,36 @@ def sweep_unsent(record: bool = True) -> int:
                 db.session.rollback()
                 log.exception("sweep could not send email %s; the next sweep will", email_id)
     return len(ids)
+
+
+def start_sweep_watchdog(
+    app: Flask, stop: threading.Event | None = None
+) -> threading.Thread | None:
+    """Sweep the outbox from this process whenever nobody has for
+    ``SWEEP_WATCHDOG`` (a daemon thread; off when that is 0).
+
+    With ``rq cron`` and Redis up, the scheduled sweep keeps the lease fresh
+    and this thread only looks. Otherwise one web process takes the lease
+    and sweeps; with Redis down the sweep sends in this process. Setting
+    ``stop`` ends the thread (tests).
+    """
+    quiet_for: timedelta = app.config["SWEEP_WATCHDOG"]
+    if not quiet_for:
+        return None
+    tick = max(1.0, min(30.0, quiet_for.total_seconds() / 4))
+    stop = stop or threading.Event()
+
+    def loop() -> None:
+        while not stop.wait(tick):
+            try:
+                with app.app_context():
+                    if jobs.claim_run(jobs.SWEEP, quiet_for):
+                        log.warning("the outbox sweep was silent for %s; sweeping here", quiet_for)
+                        sweep_unsent(record=False)
+            except Exception:
+                # The database may be restarting: try again next tick.
+                log.exception("sweep watchdog failed")
+
+    thread = threading.Thread(target=loop, name="kindred-sweep-watchdog", daemon=True)
+    thread.start()
+    return thread

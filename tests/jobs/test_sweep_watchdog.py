@@ -10,9 +10,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import update
 
-from community import jobs
 from community.db import db, utcnow
 from community.jobs import JobLease, claim_run, record_run
+from community.mail import outbox
 from community.mail.outbox import sweep_unsent
 from tests.support_smtp import add_outbox_row, free_port, outbox_rows
 
@@ -71,7 +71,7 @@ def test_the_watchdog_sends_what_redis_lost_when_the_scheduler_is_silent(app, ma
     record_run("sweep-outbox")
     age_lease(timedelta(minutes=5))  # rq cron has been silent for five minutes
     stop = threading.Event()
-    thread = jobs.start_sweep_watchdog(app, stop)
+    thread = outbox.start_sweep_watchdog(app, stop)
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and outbox_rows()[0].status != "sent":
@@ -86,4 +86,4 @@ def test_the_watchdog_sends_what_redis_lost_when_the_scheduler_is_silent(app, ma
 
 def test_the_watchdog_is_off_at_zero(app):
     app.config["SWEEP_WATCHDOG"] = timedelta(0)
-    assert jobs.start_sweep_watchdog(app) is None
+    assert outbox.start_sweep_watchdog(app) is None
