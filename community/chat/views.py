@@ -19,6 +19,7 @@ from community.chat.forms import MessageForm
 from community.chat.models import ConversationKind
 from community.db import db
 from community.network import welcomes
+from community.site.paging import sequence_arg
 
 bp = Blueprint("chat", __name__)
 
@@ -59,8 +60,8 @@ def show(conversation_id: int):
                 return redirect(url_for("chat.show", conversation_id=conversation.id) + "#latest")
         status = 400
         conversation = _conversation(conversation_id)
-    before = request.args.get("before", type=int)
-    if before is not None and before > 0:
+    before = sequence_arg("before")
+    if before is not None:
         messages = service.before(conversation, before)
     else:
         messages = service.latest(conversation)

@@ -51,10 +51,9 @@ from community.helping.models import (
     RequestStatus,
 )
 from community.site.errors import render_error
+from community.site.paging import page_number
 
 bp = Blueprint("helping", __name__)
-
-PAGE_MAX = 10_000  # keeps OFFSET well inside every database's integer range
 
 
 @bp.app_template_filter("ago")
@@ -100,10 +99,6 @@ def _to_request(request_id: int):
     return redirect(url_for("helping.show_request", request_id=request_id))
 
 
-def _page_number() -> int:
-    return min(request.args.get("page", type=int) or 1, PAGE_MAX)
-
-
 # --- the board --------------------------------------------------------------
 
 
@@ -120,7 +115,7 @@ def board():
         items = [suggestion.request for suggestion in suggestions]
         reasons = {suggestion.request.id: suggestion.reasons for suggestion in suggestions}
     else:
-        page = requests.board_page(filters, _page_number())
+        page = requests.board_page(filters, page_number())
         items = page.items
     return render_template(
         "helping/board.html",

@@ -13,6 +13,7 @@ from community.mail.unsubscribe import ALL_KINDS, read_unsubscribe_token
 from community.notifications import service
 from community.notifications.forms import preferences_form
 from community.notifications.kinds import KINDS
+from community.site.paging import page_number
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
@@ -20,8 +21,7 @@ bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 @bp.get("/")
 @login_required
 def index():
-    page = request.args.get("page", 1, type=int)
-    pagination = service.notifications_page(current_user.id, max(page, 1))
+    pagination = service.notifications_page(current_user.id, page_number())
     return render_template(
         "notifications/index.html",
         pagination=pagination,
