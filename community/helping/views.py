@@ -186,7 +186,13 @@ def new_request():
         return _request_form_page(form)
     general_error, status = None, 400
     if form.validate_on_submit():
-        posted, error = web.run(requests.post_request, current_user, form.to_input())
+        posted, error = web.run(
+            requests.post_request,
+            current_user,
+            form.to_input(),
+            max_open=current_app.config["MAX_OPEN_REQUESTS"],
+            per_day=current_app.config["REQUESTS_PER_DAY"],
+        )
         if error is None:
             flash("Your request is posted. We will tell you when someone offers help.", "success")
             return _to_request(posted.id)
@@ -282,7 +288,12 @@ def close_request(request_id: int):
 @login_required
 def reopen_request(request_id: int):
     help_request = _access_request(request_id)
-    _, error = web.run(requests.reopen_request, current_user, help_request)
+    _, error = web.run(
+        requests.reopen_request,
+        current_user,
+        help_request,
+        max_open=current_app.config["MAX_OPEN_REQUESTS"],
+    )
     flash(str(error) if error else "Your request is open again.", "error" if error else "success")
     return _to_request(request_id)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, jsonify, render_template, request
+from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -49,6 +50,9 @@ def register(app: Flask) -> None:
     def http_error(error: HTTPException):
         if error.code is None or error.code < 400:
             return error
+        if isinstance(error, RateLimitExceeded) and error.limit.error_message:
+            # A limit with its own explanation (the email limits) says it.
+            return render_error(error.code, error.description)
         return render_error(error.code)
 
     @app.errorhandler(Exception)
