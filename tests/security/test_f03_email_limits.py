@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from community.db import db
 from community.mail.models import OutboxEmail
-from tests.accounts.helpers import login
+from tests.accounts.helpers import PASSWORD, login
 
 PER_ACCOUNT = {"EMAIL_LIMIT_PER_ACCOUNT": "3 per hour", "EMAIL_LIMIT_PER_ADDRESS": "100 per hour"}
 
@@ -49,7 +49,7 @@ def test_change_email_to_a_victim_twenty_times_sends_three(app, client, make_use
     for n in range(20):
         response = client.post(
             "/account/email",
-            data={"email-new_email": "victim@example.com", "email-password": "correct horse battery"},
+            data={"email-new_email": "victim@example.com", "email-password": PASSWORD},
         )
         assert response.status_code == (302 if n < 3 else 429), n
     assert outbox_rows("victim@example.com") == 3
