@@ -45,15 +45,13 @@ from community.extensions import limiter
 from community.helping.models import Match, MatchStatus
 from community.network.follows import are_connected
 from community.notifications.service import notify
+from community.text import clean_text
 
 log = logging.getLogger(__name__)
 MESSAGE_MAX = 4000
 PAGE_SIZE = 50
 CATCH_UP_MAX = 500  # per conversation and per call; the client asks again for more
 CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-# Control characters other than tab and newline have no place in a chat line
-# (and NUL cannot even be stored by PostgreSQL).
-CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 class ChatError(Invalid):
@@ -205,7 +203,7 @@ def clean_body(body) -> str:
     """The text of a message, checked: 1 to MESSAGE_MAX characters of plain text."""
     if not isinstance(body, str):
         raise ChatError("A message is text.", "body")
-    body = CONTROL.sub("", body.replace("\r\n", "\n").replace("\r", "\n")).strip()
+    body = clean_text(body).strip()
     if not body:
         raise ChatError("Write something first.", "body")
     if len(body) > MESSAGE_MAX:

@@ -19,6 +19,7 @@ from community.network import coach
 from community.network.follows import NetworkError, is_following
 from community.network.models import Welcome
 from community.notifications.service import notify
+from community.text import clean_text
 
 BODY_MAX = 1000
 TEMPLATE_LIMIT = 3  # the same text to this many people in a day; the next is refused
@@ -89,7 +90,7 @@ def send_welcome(sender: User, recipient: User, body: str) -> Welcome:
         raise NetworkError("You can welcome members who follow you.")
     if already_welcomed(sender.id, recipient.id):
         raise NetworkError(f"You have already welcomed {recipient.display_name}.")
-    body = (body or "").replace("\r\n", "\n").strip()
+    body = clean_text(body).strip()
     if not body:
         raise NetworkError("Write a few words to them.", "body")
     if len(body) > BODY_MAX:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, current_app, jsonify, make_response, render_template, request
+from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
@@ -101,6 +102,9 @@ def register(app: Flask) -> None:
     def http_error(error: HTTPException):
         if error.code is None or error.code < 400:
             return error
+        if isinstance(error, RateLimitExceeded) and error.limit.error_message:
+            # A limit with its own explanation (the email limits) says it.
+            return render_error(error.code, error.description)
         return render_error(error.code)
 
     @app.errorhandler(Exception)
