@@ -22,10 +22,16 @@ The rules:
 
 from __future__ import annotations
 
+import logging
+
+from flask import current_app
 from limits import parse
+from limits.storage import MemoryStorage
 
 from community.errors import RateLimited
 from community.extensions import limiter
+
+log = logging.getLogger(__name__)
 
 # Every act of a kind is counted against this one item per window, so the
 # storage key does not depend on the limit asked for.
@@ -36,11 +42,38 @@ def _counter(per: str):
     return parse(f"{_COUNTER_CEILING} per {per}")
 
 
+def _fallback():
+    """This process's own counters, for while the shared storage is unreachable."""
+    return current_app.extensions.setdefault(
+        "kindred_limits_fallback", type(limiter.limiter)(MemoryStorage())
+    )
+
+
+def hit(item, *identifiers: str) -> bool:
+    """Count one hit of ``item`` for ``identifiers`` in Flask-Limiter's storage;
+    False when over. With Redis unreachable the count goes on in this
+    process (as Flask-Limiter's in-memory fallback does for routes): a
+    limit is never a 500."""
+    try:
+        return limiter.limiter.hit(item, *identifiers)
+    except Exception as error:
+        log.warning("rate limit storage unreachable (%s); counting in memory", error)
+        return _fallback().hit(item, *identifiers)
+
+
+def window_stats(item, *identifiers: str):
+    try:
+        return limiter.limiter.get_window_stats(item, *identifiers)
+    except Exception as error:
+        log.warning("rate limit storage unreachable (%s); counting in memory", error)
+        return _fallback().get_window_stats(item, *identifiers)
+
+
 def acts_counted(user_id: int, kind: str, per: str = "day") -> int:
     """How many ``kind`` acts of the member this window has counted."""
     if not limiter.enabled:
         return 0
-    stats = limiter.limiter.get_window_stats(_counter(per), "act", kind, str(user_id))
+    stats = window_stats(_counter(per), "act", kind, str(user_id))
     return _COUNTER_CEILING - stats.remaining
 
 
@@ -56,11 +89,11 @@ def record_act(
     """
     if not limiter.enabled:
         return 0
-    limiter.limiter.hit(_counter(per), "act", kind, str(user_id))
+    hit(_counter(per), "act", kind, str(user_id))
     done = acts_counted(user_id, kind, per)
     if done > limit:
         raise RateLimited(message)
     return done
 
 
-__all__ = ["acts_counted", "record_act"]
+__all__ = ["acts_counted", "hit", "record_act", "window_stats"]

@@ -27,8 +27,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import select
 
+from community import blocking
 from community.accounts import service as accounts
-from community.chat import service as chat
 from community.chat.models import Conversation
 from community.db import db
 from community.helping import answers, matches, offers, requests
@@ -120,7 +120,7 @@ ROWS: list[Row] = [
         blocked=404,
     ),
     R("helping.invite", "POST", "/requests/{request_id}/invite/{other_id}", LOGIN, 302),
-    R("helping.keep_open", "GET", "/requests/keep-open/{keep_open}", LOGIN, 200),
+    R("helping.keep_open", "GET", "/requests/keep-open/{keep_open}", LOGIN, 404, owner=200),
     R("helping.comment", "POST", "/answers/{answer_id}/comments", LOGIN, 404, owner=400, other=400),
     R("helping.accept_answer", "POST", "/answers/{answer_id}/accept", LOGIN, 404, owner=302),
     R("helping.decline_answer", "POST", "/answers/{answer_id}/decline", LOGIN, 404, owner=302),
@@ -139,7 +139,7 @@ ROWS: list[Row] = [
     R("helping.edit_offer", "GET", "/offer", LOGIN, 200),
     # Kindness: owner is the requester of the active match (an empty thank-you
     # is refused with 400); other's "you helped me" to owner waits for owner.
-    R("kindness.complete_match", "POST", "/matches/{match_id}/complete", LOGIN, 404, owner=400),
+    R("helping.complete_match", "POST", "/matches/{match_id}/complete", LOGIN, 404, owner=400),
     R("kindness.thank_member", "GET", "/members/{other_id}/thank", LOGIN, 200, other=404),
     R("kindness.pending_thanks", "GET", "/thanks", LOGIN, 200),
     R("kindness.confirm_thanks", "POST", "/thanks/{thanks_id}/confirm", LOGIN, 404, owner=302),
@@ -187,15 +187,8 @@ ROWS: list[Row] = [
     R("chat.show", "POST", "/chats/{conversation_id}", LOGIN, 404, owner=400, other=400),
     R("helping.edit_offer", "POST", "/offer", LOGIN, 400),
     R("helping.edit_request", "POST", "/requests/{request_id}/edit", LOGIN, 403, owner=400),
-    # As found before finding 8's fix (the link tied to its requester), which
-    # changes this row: anyone but the requester will get 404.
-    R(
-        "helping.keep_open",
-        "POST",
-        "/requests/keep-open/{keep_open}",
-        LOGIN,
-        302,
-    ),
+    # The link is the requester's alone (finding 8): anyone else gets 404.
+    R("helping.keep_open", "POST", "/requests/keep-open/{keep_open}", LOGIN, 404, owner=302),
     R("helping.new_request", "POST", "/requests/new", LOGIN, 400, unverified=403),
     R("kindness.thank_member", "POST", "/members/{other_id}/thank", LOGIN, 400, other=404),
     R("network.compose_welcome", "POST", "/welcome/{other_id}", LOGIN, 404, owner=400),
@@ -249,7 +242,7 @@ def people(make_user):
     match = matches.accept_answer(owner, answer)
     follows.follow(other, owner)
     follows.follow(blocked, owner)
-    chat.block(owner, blocked)
+    blocking.block(owner, blocked)
     thanks = kindness.thank_outside(other, owner, "Thank you for your notes on my opening chapter.")
     db.session.commit()
     return {

@@ -24,12 +24,11 @@ from datetime import timedelta
 
 from flask import current_app
 from limits import parse as parse_limit
-from limits.storage import MemoryStorage
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
-from community import blocks, errors, jobs
+from community import blocks, errors, jobs, limits
 from community.accounts.models import User
 from community.chat import push
 from community.chat.models import (
@@ -41,7 +40,6 @@ from community.chat.models import (
 from community.chat.text import linkify
 from community.db import after_commit, db, utcnow
 from community.errors import Invalid, NotAllowed, RateLimited
-from community.extensions import limiter
 from community.helping.models import Match, MatchStatus
 from community.network.follows import are_connected
 from community.notifications.service import notify
@@ -305,16 +303,7 @@ def _check_rate(user_id: int) -> None:
     if not current_app.config.get("RATELIMIT_ENABLED", True):
         return
     item = parse_limit(current_app.config["CHAT_RATE_LIMIT"])
-    try:
-        allowed = limiter.limiter.hit(item, "chat-send", str(user_id))
-    except Exception as error:
-        # The limiter's Redis is down: count in this process meanwhile, as
-        # Flask-Limiter's in-memory fallback does for the routes.
-        log.warning("chat rate limit: storage unreachable (%s); counting in memory", error)
-        fallback = current_app.extensions.setdefault(
-            "kindred_chat_limiter", type(limiter.limiter)(MemoryStorage())
-        )
-        allowed = fallback.hit(item, "chat-send", str(user_id))
+    allowed = limits.hit(item, "chat-send", str(user_id))
     if not allowed:
         raise RateLimited(
             "You are sending messages very fast. Please wait a moment, then try again "

@@ -34,10 +34,10 @@ from limits import parse as parse_limit
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import selectinload
 
+from community import limits as rate_limits
 from community.accounts.signals import member_leaving
 from community.db import after_commit, db, utcnow
 from community.errors import Conflict, Invalid, NotAllowed, NotFound
-from community.extensions import limiter
 from community.helping.models import HelpRequest, Match, MatchStatus
 from community.manuscripts import conversion, push
 from community.manuscripts.models import (
@@ -605,7 +605,7 @@ def _may_notify_reply(manuscript_id: int, reader_id: int) -> bool:
     manuscript per session length (the live push still carries every reply)."""
     minutes = _setting("MANUSCRIPT_SESSION_MINUTES", 60)
     item = parse_limit(f"1 per {minutes} minutes")
-    return limiter.limiter.hit(item, "manuscript-reply", f"{manuscript_id}:{reader_id}")
+    return rate_limits.hit(item, "manuscript-reply", f"{manuscript_id}:{reader_id}")
 
 
 def resolve(access: Access, comment_id: int, resolved: bool = True) -> Comment:
