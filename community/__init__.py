@@ -106,6 +106,7 @@ def _register_areas(app: Flask) -> None:
     from community.chat.views import bp as chat_bp
     from community.helping.views import bp as helping_bp
     from community.kindness.views import bp as kindness_bp
+    from community.moderation.views import bp as moderation_bp
     from community.network.views import bp as network_bp
     from community.notifications.views import bp as notifications_bp
     from community.profiles.views import bp as profiles_bp
@@ -122,6 +123,7 @@ def _register_areas(app: Flask) -> None:
     app.register_blueprint(chat_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(moderation_bp)
     register_template_helpers(app)
 
 

@@ -20,6 +20,7 @@ from community.kindness.models import (
     Thanks,
 )
 from community.mail.models import OutboxEmail
+from community.moderation.models import Appeal, AuditEntry, HiddenItem, Report
 from community.network.models import Follow, Welcome
 from community.notifications.models import Notification, NotificationPreference
 from community.profiles.models import Genre, Profile, ProfileLink, Skill
@@ -28,6 +29,8 @@ __all__ = [
     "AccountToken",
     "Answer",
     "AnswerComment",
+    "Appeal",
+    "AuditEntry",
     "Block",
     "CameBack",
     "Conversation",
@@ -36,6 +39,7 @@ __all__ = [
     "Genre",
     "HelpAct",
     "HelpRequest",
+    "HiddenItem",
     "KindnessPrivacy",
     "LoginSession",
     "Match",
@@ -48,6 +52,7 @@ __all__ = [
     "Pledge",
     "Profile",
     "ProfileLink",
+    "Report",
     "RippleState",
     "Skill",
     "Thanks",

@@ -3,7 +3,8 @@
 Adding a route without adding its row here fails ``test_every_route_has_a_row``.
 Roles: anonymous; ``owner``, a verified member who owns the resources in the
 paths; ``other``, another verified member; ``unverified``, a member who has
-not confirmed their email; ``admin``.
+not confirmed their email; ``moderator``, a member with the moderator role;
+``admin``.
 """
 
 from __future__ import annotations
@@ -13,16 +14,19 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import select
 
+from community.chat import service as chat
 from community.chat.models import Conversation
 from community.db import db
 from community.helping import answers, matches, offers, requests
 from community.kindness import service as kindness
 from community.mail.unsubscribe import make_unsubscribe_token
+from community.moderation import service as moderation
+from community.moderation.models import AuditEntry
 from community.network import follows
 from community.notifications.service import notify
 from tests.helping.conftest import skill_ids
 
-ROLES = ("anonymous", "owner", "other", "unverified", "admin")
+ROLES = ("anonymous", "owner", "other", "unverified", "moderator", "admin")
 LOGIN = -302  # a redirect to the login page (as opposed to any other 302)
 
 
@@ -134,6 +138,34 @@ MATRIX: dict[str, Row] = {
     "chat.unblock": row(
         "POST", "/chats/{conversation_id}/unblock", LOGIN, 404, owner=302, other=302
     ),
+    # Moderation: owner reported other's chat message; a moderator warned other
+    # (the warning is the entry other may appeal). Moderators' buttons flash
+    # and redirect back, refusals too; the audit log is for admins only.
+    "moderation.report": row(
+        "GET", "/report/message/{message_id}", LOGIN, 404, owner=200, other=200
+    ),
+    "moderation.queue": row("GET", "/moderation/", LOGIN, 403, moderator=200, admin=200),
+    "moderation.act": row(
+        "POST", "/moderation/reports/{report_id}/act", LOGIN, 403, moderator=302, admin=302
+    ),
+    "moderation.decide_appeal": row(
+        "POST", "/moderation/appeals/{appeal_id}/decide", LOGIN, 403, moderator=302, admin=302
+    ),
+    "moderation.member": row(
+        "GET", "/moderation/members/{other_id}", LOGIN, 403, moderator=200, admin=200
+    ),
+    "moderation.set_trust": row(
+        "POST", "/moderation/members/{other_id}/trust", LOGIN, 403, moderator=302, admin=302
+    ),
+    "moderation.reinstate": row(
+        "POST", "/moderation/members/{other_id}/reinstate", LOGIN, 403, moderator=302, admin=302
+    ),
+    "moderation.audit": row("GET", "/moderation/audit", LOGIN, 403, admin=200),
+    "moderation.audit_csv": row("GET", "/moderation/audit.csv", LOGIN, 403, admin=200),
+    "moderation.moderators": row("POST", "/moderation/moderators", LOGIN, 403, admin=302),
+    "moderation.standing": row("GET", "/standing", LOGIN, 200),
+    # Without words the appeal is refused with 400; only other may appeal.
+    "moderation.appeal": row("POST", "/standing/{entry_id}/appeal", LOGIN, 404, other=400),
 }
 NOT_ROUTES = {"static"}
 
@@ -152,6 +184,9 @@ def people(make_user):
     other = make_user(email="other@example.com", display_name="Otto Other")
     make_user(email="unverified@example.com", display_name="Una Unverified", unverified=True)
     make_user(email="admin@example.com", display_name="Ada Admin", is_admin=True)
+    moderator = make_user(
+        email="moderator@example.com", display_name="Mo Moderator", is_moderator=True
+    )
     notification = notify(owner, "welcome", {})
     offers.save_offer(other, offers.OfferInput(skill_ids("beta-reading"), [], 2, "", False))
     help_request = requests.post_request(
@@ -171,8 +206,21 @@ def people(make_user):
     match = matches.accept_answer(owner, answer)
     follows.follow(other, owner)
     thanks = kindness.thank_outside(other, owner, "Thank you for your notes on my opening chapter.")
+    conversation_id = db.session.scalar(
+        select(Conversation.id).where(Conversation.match_id == match.id)
+    )
+    message = chat.send(other, conversation_id, "access-1", "Hello from Otto").message
+    report = moderation.report(owner, "message", message.id, "spam")
+    moderation.act(moderator, report.id, "warn", reason="Please keep it kind.")
+    entry_id = db.session.scalar(select(AuditEntry.id).where(AuditEntry.action == "warn"))
+    appeal = moderation.ask_for_review(other, entry_id, "I was only saying hello.")
+    entry_id = moderation.record(moderator, "warn", member=other, reason="Again.").id
     db.session.commit()
     return {
+        "message_id": message.id,
+        "report_id": report.id,
+        "appeal_id": appeal.id,
+        "entry_id": entry_id,
         "owner_id": owner.id,
         "other_id": other.id,
         "notification_id": notification.id,
@@ -180,9 +228,7 @@ def people(make_user):
         "request_id": help_request.id,
         "answer_id": answer.id,
         "match_id": match.id,
-        "conversation_id": db.session.scalar(
-            select(Conversation.id).where(Conversation.match_id == match.id)
-        ),
+        "conversation_id": conversation_id,
         "keep_open": requests.keep_open_token(help_request),
         "thanks_id": thanks.id,
     }

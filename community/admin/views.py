@@ -52,7 +52,7 @@ def announce():
         return render_template(
             "admin/dashboard.html", figures=service.dashboard_figures(), form=form
         ), 400
-    count = service.announce(form.title.data)
+    count = service.announce(current_user._get_current_object(), form.title.data)
     db.session.commit()
     flash(f"Announcement sent to {count} members.", "success")
     return redirect(url_for("admin.dashboard"))

@@ -294,6 +294,12 @@ def deliver(payload: dict, recipients: list[int]) -> None:
         socketio.emit("message", payload, to=user_room(user_id))
 
 
+def tell_hidden(payload: dict, recipients: list[int]) -> None:
+    """A moderator hid (or restored) a message: open pages replace its text."""
+    for user_id in recipients:
+        socketio.emit("message_hidden", payload, to=user_room(user_id))
+
+
 def tell_read(conversation, user_id: int, seq: int) -> None:
     """After a read is committed: the other member sees "seen", and the reader's
     other tabs their new unread counts."""

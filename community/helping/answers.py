@@ -26,6 +26,7 @@ from community.helping.models import (
 )
 from community.helping.offers import is_available, offer_of
 from community.helping.requests import require_verified, touch
+from community.moderation import trust
 from community.notifications.service import notify
 from community.profiles.models import Profile
 
@@ -70,6 +71,9 @@ def answer_request(volunteer, request: HelpRequest, note: str) -> Answer:
     answer = existing_answer(request.id, volunteer.id)
     if answer is not None and answer.status != AnswerStatus.WITHDRAWN:
         raise HelpingError("You have already answered this request.")
+    refused = trust.refusal(volunteer, "answer", text=note)
+    if refused:
+        raise HelpingError(refused, "note")
     now = utcnow()
     if answer is None:
         answer = Answer(request_id=request.id, volunteer_id=volunteer.id, created_at=now)

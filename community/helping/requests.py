@@ -33,6 +33,7 @@ from community.helping.models import (
     RequestStatus,
     request_skills,
 )
+from community.moderation import trust
 from community.notifications.service import notify
 from community.profiles.models import Genre, Profile, Skill
 
@@ -116,6 +117,9 @@ def post_request(user, data: RequestInput) -> HelpRequest:
     """Post a request for help. Only verified members may. Flushes."""
     require_verified(user)
     data = _clean(data)
+    refused = trust.refusal(user, "request", text="")
+    if refused:
+        raise NotAllowed(refused)
     now = utcnow()
     request = HelpRequest(
         requester_id=user.id,
