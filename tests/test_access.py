@@ -155,7 +155,7 @@ MATRIX: dict[str, Row] = {
         "GET", "/moderation/members/{other_id}", LOGIN, 403, moderator=200, admin=200
     ),
     "moderation.set_trust": row(
-        "POST", "/moderation/members/{other_id}/trust", LOGIN, 403, moderator=302, admin=302
+        "POST", "/moderation/members/{other_id}/trust", LOGIN, 403, moderator=400, admin=400
     ),
     "moderation.reinstate": row(
         "POST", "/moderation/members/{other_id}/reinstate", LOGIN, 403, moderator=302, admin=302
