@@ -639,6 +639,9 @@ def act(
         limit_member(moderator, member, days, reason, **item)
         said = f"{member.display_name} is limited for {days} days."
     else:
+        # What got them suspended goes too (and reads "removed by a moderator").
+        if key[1] != "profile":
+            hide_item(moderator, member, key[1], key[2], reason)
         suspend_member(moderator, member, days, reason, **item)
         said = f"{member.display_name} is suspended" + (f" for {days} days." if days else ".")
     _tell_reporters(reporters, key[1], acted=action != "dismiss")
