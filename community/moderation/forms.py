@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import InputRequired
 
 from community.moderation.models import REASONS
@@ -28,7 +36,7 @@ def _days(value):
 class ReportForm(FlaskForm):
     reason = RadioField(
         "What is wrong?",
-        choices=list(REASONS.items()),
+        choices=[SelectChoice(value, label) for value, label in REASONS.items()],
         validators=[InputRequired("Choose what is wrong.")],
     )
     words = TextAreaField("Anything the moderators should know (optional)", filters=[_plain])
@@ -54,8 +62,8 @@ class AppealForm(FlaskForm):
 class TrustLevelForm(FlaskForm):
     level = SelectField(
         "Trust level",
-        choices=[("", "Computed from their time and help")]
-        + [(str(level.number), f"{level.number}: {level.name}") for level in LEVELS],
+        choices=[SelectChoice("", "Computed from their time and help")]
+        + [SelectChoice(str(level.number), f"{level.number}: {level.name}") for level in LEVELS],
     )
     reason = StringField("Reason", filters=[_plain])
 
