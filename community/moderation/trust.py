@@ -148,6 +148,8 @@ def refusal(
         return f"A moderator has paused this for your account until {when}."
     if not current_app.config.get("TRUST_LIMITS", True):
         return None
+    if act == "message" and not has_link(text):
+        return None  # a chat send without a link costs no query here
     level = level_of(user)
     holding = holdable and current_app.config.get("TRUST_NEW_LINKS", "refuse") == "hold"
     if text and has_link(text) and not level.links and not holding:
