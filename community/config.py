@@ -177,6 +177,15 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
         "NOTIFICATION_REPEAT_HOURS": _int("NOTIFICATION_REPEAT_HOURS", 24),
         "MAX_OPEN_REQUESTS": _int("MAX_OPEN_REQUESTS", 3),
         "REQUESTS_PER_DAY": _int("REQUESTS_PER_DAY", 6),
+        # Moderation (README, "Moderation"): reports a member may send; the
+        # automatic first response (hide an item at N distinct reporters in good
+        # standing, limit a member at M open reports); trust levels' daily
+        # limits on or off; a new member's link in chat: "refuse" or "hold".
+        "REPORT_RATE_LIMIT": env.get("REPORT_RATE_LIMIT", "10 per hour"),
+        "AUTO_HIDE_REPORTERS": _int("AUTO_HIDE_REPORTERS", 3),
+        "AUTO_LIMIT_REPORTS": _int("AUTO_LIMIT_REPORTS", 5),
+        "TRUST_LIMITS": _bool(env.get("TRUST_LIMITS"), True),
+        "TRUST_NEW_LINKS": env.get("TRUST_NEW_LINKS", "refuse"),
     }
     config.update(overrides)
 

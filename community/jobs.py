@@ -89,6 +89,12 @@ class PeriodicJob:
 
 PERIODIC: tuple[PeriodicJob, ...] = (
     PeriodicJob(
+        "moderation-digest",
+        "community.moderation.service:send_queue_digest",
+        86400,
+        "Remind moderators, once a day, of what waits in the queue (if anything).",
+    ),
+    PeriodicJob(
         "sweep-outbox",
         "community.mail.outbox:sweep_unsent",
         # Often, and cheap (one indexed query): with OUTBOX_SWEEP_SECONDS it

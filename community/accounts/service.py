@@ -203,9 +203,10 @@ def authenticate(email: str, password: str) -> User | None:
 
 def log_in(email: str, password: str, *, remember: bool, user_agent: str = "") -> User | None:
     """Authenticate and start a login session; None when the email and password
-    do not match an account (nothing else is written then)."""
+    do not match an account (nothing else is written then). A suspended
+    member is returned without a session: they may read why, not sign in."""
     user = authenticate(email, password)
-    if user is not None:
+    if user is not None and not user.is_suspended:
         sessions.start_login_session(user, remember=remember, user_agent=user_agent)
     return user
 

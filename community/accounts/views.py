@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required, logout_user
 
 from community.accounts import service, sessions
@@ -205,6 +215,12 @@ def login():
             remember=form.remember.data,
             user_agent=request.user_agent.string,
         )
+        if user is not None and user.is_suspended:
+            # The password was right: they may read why and ask for a review,
+            # never sign in (community.moderation.views.standing).
+            session["suspended_member_id"] = user.id
+            flash("Your account is suspended, so you cannot log in.", "error")
+            return redirect(url_for("moderation.standing"))
         if user is not None:
             flash(f"Welcome back, {user.display_name}.", "success")
             return redirect(_safe_next(request.args.get("next")))

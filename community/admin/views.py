@@ -52,6 +52,6 @@ def announce():
         return render_template(
             "admin/dashboard.html", figures=service.dashboard_figures(), form=form
         ), 400
-    count, _ = run(service.announce, form.title.data)
+    count, _ = run(service.announce, current_user._get_current_object(), form.title.data)
     flash(f"Announcement sent to {count} members.", "success")
     return redirect(url_for("admin.dashboard"))

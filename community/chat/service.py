@@ -41,6 +41,7 @@ from community.chat.text import linkify
 from community.db import after_commit, db, utcnow
 from community.errors import Invalid, NotAllowed, RateLimited
 from community.helping.models import Match, MatchStatus
+from community.moderation import trust
 from community.network.follows import are_connected
 from community.notifications.service import notify
 from community.text import clean_text
@@ -113,7 +114,7 @@ def conversation_with(user: User, other: User) -> Conversation:
     key = pair_key(user.id, other.id)
     conversation = db.session.scalar(select(Conversation).where(Conversation.pair_key == key))
     if conversation is None:
-        reason = _connection_refusal(user, other.id)
+        reason = _connection_refusal(user, other.id) or trust.refusal(user, "conversation")
         if reason:
             raise Refused(reason)
         try:
@@ -239,7 +240,9 @@ def send(user: User, conversation_id: int, client_id, body) -> Sent:
             raise ChatError("That message id was already used in another conversation.")
         return Sent(stored, False)
     body = clean_body(body)
-    reason = talk_refusal(conversation, user)
+    reason = talk_refusal(conversation, user) or trust.refusal(
+        user, "message", text=body, holdable=True
+    )
     if reason:
         raise Refused(reason)
     _check_rate(user.id)
@@ -253,6 +256,10 @@ def send(user: User, conversation_id: int, client_id, body) -> Sent:
         if stored is None:
             raise
         return Sent(stored, False)
+    if trust.links_held(user, body):
+        from community.moderation.service import hold_for_review
+
+        hold_for_review(user, "message", message.id, body)
     deliver_after_commit(message, recipients)
     return Sent(message, True)
 
@@ -318,6 +325,23 @@ def deliver_after_commit(message: Message, recipients: list[int]) -> None:
 
 
 def message_payload(message: Message) -> dict:
+    from community.moderation.service import removed_text
+
+    removed = removed_text("message", message.id)
+    if removed is not None:
+        # The text never leaves the server once hidden, not even to its sender.
+        return {
+            "id": message.id,
+            "conversation_id": message.conversation_id,
+            "seq": message.seq,
+            "client_id": message.client_id,
+            "sender_id": message.sender_id,
+            "sender_name": message.sender.display_name,
+            "body": removed,
+            "html": f"<em>{removed}</em>",
+            "removed": True,
+            "created_at": message.created_at.isoformat(),
+        }
     return {
         "id": message.id,
         "conversation_id": message.conversation_id,

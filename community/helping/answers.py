@@ -30,6 +30,7 @@ from community.helping.offers import offer_of
 from community.helping.rank import record_answer_speed
 from community.helping.requests import require_verified, touch
 from community.limits import record_act
+from community.moderation import trust
 from community.notifications.service import notify
 from community.profiles.models import Profile
 
@@ -85,6 +86,9 @@ def answer_request(volunteer, request: HelpRequest, note: str) -> Answer:
     answer = existing_answer(request.id, volunteer.id)
     if answer is not None and answer.status != AnswerStatus.WITHDRAWN:
         raise HelpingError("You have already answered this request.")
+    refused = trust.refusal(volunteer, "answer", text=note)
+    if refused:
+        raise HelpingError(refused, "note")
     # Counted as acts: answer, withdraw, answer again is two answers.
     _count_act(volunteer, "answer", ANSWERS_PER_DAY, "day", "You have offered help a lot today.")
     now = utcnow()

@@ -36,6 +36,7 @@ from community.helping.models import (
     request_skills,
 )
 from community.limits import record_act
+from community.moderation import trust
 from community.notifications.service import notify
 from community.profiles.models import Genre, Profile, Skill
 
@@ -127,6 +128,9 @@ def post_request(
     """
     require_verified(user)
     data = _clean(data)
+    refused = trust.refusal(user, "request", text="")
+    if refused:
+        raise NotAllowed(refused)
     _check_open_requests(user, max_open)
     if per_day is not None:
         try:
@@ -496,8 +500,14 @@ def board_page(filters: BoardFilters, page: int = 1, per_page: int = PER_PAGE) -
     no COUNT(*) over the whole board runs on every view. A bounded number of
     queries whatever the page size.
     """
+    from community.moderation.models import HiddenItem
+
     page = max(page, 1)
-    statement = select(HelpRequest).where(HelpRequest.status == RequestStatus.OPEN)
+    # A request a moderator hid leaves the board (its page says it was removed).
+    hidden = select(HiddenItem.item_id).where(HiddenItem.item_type == "request")
+    statement = select(HelpRequest).where(
+        HelpRequest.status == RequestStatus.OPEN, HelpRequest.id.not_in(hidden)
+    )
     hits = search.matching_ids(filters.q) if filters.q else None
     if hits is not None:
         statement = statement.join(hits, hits.c.request_id == HelpRequest.id)

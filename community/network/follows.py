@@ -16,6 +16,7 @@ from community.accounts.models import User
 from community.db import db, utcnow
 from community.errors import Invalid, RateLimited
 from community.limits import record_act
+from community.moderation import trust
 from community.network.models import Follow
 from community.notifications.service import notify
 
@@ -61,6 +62,9 @@ def follow(follower: User, followed: User) -> Follow:
         raise NetworkError("You cannot follow this member.")
     if is_following(follower.id, followed.id):
         raise NetworkError(f"You already follow {followed.display_name}.")
+    refused = trust.refusal(follower, "follow")
+    if refused:
+        raise NetworkError(refused)
     since = utcnow() - timedelta(days=1)
     today = db.session.scalar(
         select(func.count()).where(Follow.follower_id == follower.id, Follow.created_at > since)

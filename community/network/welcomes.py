@@ -15,6 +15,7 @@ from sqlalchemy.orm import joinedload
 from community import blocks
 from community.accounts.models import User
 from community.db import db, utcnow
+from community.moderation import trust
 from community.network import coach
 from community.network.follows import NetworkError, is_following
 from community.network.models import Welcome
@@ -101,6 +102,9 @@ def send_welcome(sender: User, recipient: User, body: str) -> Welcome:
             "Ask them about their writing.",
             "body",
         )
+    refused = trust.refusal(sender, "welcome", text=body)
+    if refused:
+        raise NetworkError(refused, "body")
     since = utcnow() - RECENT
     sent_today = db.session.scalar(
         select(func.count(Welcome.id)).where(

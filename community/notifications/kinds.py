@@ -198,6 +198,58 @@ KINDS: dict[str, NotificationKind] = {
             "kindness.ripples",
             link_args=("user_id",),
         ),
+        NotificationKind(
+            "moderation_warning",
+            "Messages from the moderators",
+            "A moderator has written to you: “{words}”",
+            "moderation.standing",
+        ),
+        NotificationKind(
+            "moderation_limited",
+            "Limits on your account",
+            "A moderator has paused starting conversations, requests, answers, follows and "
+            "welcomes for your account until {until}: “{words}”",
+            "moderation.standing",
+        ),
+        NotificationKind(
+            "moderation_suspended",
+            "Suspension of your account",
+            "Your account is suspended {until}: “{words}”. You can ask for a review "
+            "when you log in.",
+            "moderation.standing",
+        ),
+        NotificationKind(
+            "moderation_reinstated",
+            "Reviews of moderators' actions",
+            "A moderator has reviewed your case: your account is in good standing again.",
+            "moderation.standing",
+        ),
+        NotificationKind(
+            "moderation_upheld",
+            "Reviews of moderators' actions",
+            "A moderator has reviewed your case and the action stands.",
+            "moderation.standing",
+        ),
+        NotificationKind(
+            "report_outcome",
+            "What happened to your reports",
+            "{line}",
+            "notifications.index",
+            default_delivery=DAILY,
+        ),
+        NotificationKind(
+            "moderation_queue",
+            "Moderation: new reports",
+            "There is something new in the moderation queue.",
+            "moderation.queue",
+        ),
+        NotificationKind(
+            "moderation_digest",
+            "Moderation: daily reminder",
+            "The moderation queue holds {cases} reports and {appeals} appeals.",
+            "moderation.queue",
+            default_delivery=DAILY,
+        ),
     )
 }
 
