@@ -15,12 +15,12 @@ from sqlalchemy import select
 
 from community.chat.models import Conversation
 from community.db import db
-from community.helping import answers, matches, offers, requests
+from community.helping import requests
 from community.kindness import service as kindness
 from community.mail.unsubscribe import make_unsubscribe_token
 from community.network import follows
 from community.notifications.service import notify
-from tests.helping.conftest import skill_ids
+from tests.builders import accept, answer, make_offer, make_request
 
 ROLES = ("anonymous", "owner", "other", "unverified", "admin")
 LOGIN = -302  # a redirect to the login page (as opposed to any other 302)
@@ -153,22 +153,16 @@ def people(make_user):
     make_user(email="unverified@example.com", display_name="Una Unverified", unverified=True)
     make_user(email="admin@example.com", display_name="Ada Admin", is_admin=True)
     notification = notify(owner, "welcome", {})
-    offers.save_offer(other, offers.OfferInput(skill_ids("beta-reading"), [], 2, "", False))
-    help_request = requests.post_request(
+    make_offer(other)
+    help_request = make_request(
         owner,
-        requests.RequestInput(
-            title="Beta readers for my novel",
-            details="A 90k-word fantasy; I would love notes on the pacing of the middle.",
-            skill_ids=skill_ids("beta-reading"),
-            genre_id=None,
-            format="written",
-            effort="about 6 hours",
-            deadline=None,
-            helpers_wanted=2,
-        ),
+        title="Beta readers for my novel",
+        details="A 90k-word fantasy; I would love notes on the pacing of the middle.",
+        genre=None,
+        helpers=2,
     )
-    answer = answers.answer_request(other, help_request, "I would love to read it.")
-    match = matches.accept_answer(owner, answer)
+    made_answer = answer(other, help_request, "I would love to read it.")
+    match = accept(owner, made_answer)
     follows.follow(other, owner)
     thanks = kindness.thank_outside(other, owner, "Thank you for your notes on my opening chapter.")
     db.session.commit()
@@ -178,7 +172,7 @@ def people(make_user):
         "notification_id": notification.id,
         "unsubscribe": make_unsubscribe_token(owner.id),
         "request_id": help_request.id,
-        "answer_id": answer.id,
+        "answer_id": made_answer.id,
         "match_id": match.id,
         "conversation_id": db.session.scalar(
             select(Conversation.id).where(Conversation.match_id == match.id)

@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 from community.db import db, utcnow
 from community.helping import answers, matches, matching, offers, requests
 from community.helping.models import HelpRequest, Match, OfferSkill, VolunteerOffer
-from tests.helping.conftest import accept, answer, pin_activity, reload
+from tests.builders import accept, answer, pin_activity, reload
 
 # --- helpers ---------------------------------------------------------------------------
 
