@@ -16,13 +16,20 @@ months so that kindness comes back: a three-step and a four-step chain, and
 two that come back to the host. The ripples are rebuilt at the end, pledges
 kept by the dated acts, and came-back events dated when their chain ended.
 
+The network and the chat are alive too: members follow each other (the host
+follows and is followed by a dozen), follow back with personal welcomes the
+coach approves, a few new followers wait for the host's welcome, and match
+and connection conversations hold a believable exchange of messages, sent
+through the chat domain with only its rate limit set aside.
+
 The package keeps what the demo says apart from how it is built:
 ``content/`` holds the data (members' words, request templates, thank-you
 notes, stories), and one module per phase plays it through the domain:
 ``members`` (members and profiles), ``offers``, ``requests`` (the requests'
 shapes), ``host`` (the host's corner), ``stories`` (kindness coming back),
-``settle`` (signals, ranks and periodic jobs after the play), all sharing
-the acts of ``play``.
+``network`` (follows and welcomes), ``chats`` (conversations), ``settle``
+(signals, ranks and periodic jobs after the play), all sharing the acts of
+``play``.
 
 Every choice is drawn from a random generator seeded by the seed and the
 thing being made, so the same seed gives the same community. Running it
@@ -39,10 +46,12 @@ from sqlalchemy import func, select
 
 from community.accounts.models import User
 from community.db import db, utcnow
+from community.demo.chats import play_chats
 from community.demo.content.members import DEMO_DOMAIN, DEMO_PASSWORD, HOST_EMAIL
 from community.demo.content.requests import REQUESTS, SHAPES
 from community.demo.host import host_corner
 from community.demo.members import create_members
+from community.demo.network import play_network
 from community.demo.offers import make_offer
 from community.demo.play import Play
 from community.demo.requests import play_request
@@ -129,8 +138,9 @@ def seed_demo_community(members: int = 60, seed: int = 2011) -> dict[str, int]:
         [("offer", email) for email in emails]
         + [("stories", None), ("host", None)]
         + [("request", item) for item in plays]
+        + [("network", None), ("chats", None)]
     )
-    with click.progressbar(steps, label="Offers, requests and matches") as bar:
+    with click.progressbar(steps, label="Offers, requests, matches, follows and chats") as bar:
         for kind, item in bar:
             if kind == "offer":
                 make_offer(play, item, genres)
@@ -139,6 +149,10 @@ def seed_demo_community(members: int = 60, seed: int = 2011) -> dict[str, int]:
                 play_stories(play)
             elif kind == "host":
                 host_corner(play)
+            elif kind == "network":
+                play_network(play)
+            elif kind == "chats":
+                play_chats(play)
             else:
                 play_request(play, *item)
     if play.counts.offers or play.counts.requests:
@@ -150,7 +164,8 @@ def seed_demo_community(members: int = 60, seed: int = 2011) -> dict[str, int]:
     click.echo(
         f"Demo community ready: {created} members, {made.offers} offers, {made.requests} "
         f"requests, {made.answers} answers, {made.invitations} invitations, {made.comments} "
-        f"comments, {made.matches} matches and {made.thanks} thank-yous created"
+        f"comments, {made.matches} matches, {made.thanks} thank-yous, {made.follows} follows, "
+        f"{made.welcomes} welcomes and {made.messages} chat messages created"
         + (f" ({made.skipped} requests skipped: too few volunteers)" if made.skipped else "")
         + f"; {total['members']} members, {total['offers']} offers and {total['requests']} "
         f"requests in all ({total['open']} open, {total['matched']} matched, "

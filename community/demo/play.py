@@ -66,6 +66,9 @@ class Counts:
     comments: int = 0
     matches: int = 0
     thanks: int = 0
+    follows: int = 0
+    welcomes: int = 0
+    messages: int = 0
     skipped: int = 0
 
 
