@@ -2,7 +2,7 @@
 #
 #   make run      install everything, migrate the SQLite database, serve on :5000
 #   make demo     the same, with demo members and help requests seeded first
-#   make test     run the test suite (KINDRED_ENV=testing)
+#   make test     run the test suite (KINDRED_ENV=testing), in PYTEST_WORKERS processes
 #   make lint     ruff check + ruff format --check
 #   make lock     regenerate requirements.lock from pyproject.toml
 #
@@ -15,6 +15,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 VENDOR := community/static/vendor
 PYTEST_ARGS ?=
+# Two test processes (one per core here); each has its own database (tests/conftest.py).
+PYTEST_WORKERS ?= 2
 PIP_COMPILE_ARGS ?=
 
 PY_STAMP := $(VENV)/.installed
@@ -87,7 +89,7 @@ demo: install assets db
 	$(BIN)/flask --app wsgi serve
 
 test: install assets
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

@@ -28,10 +28,33 @@ from community.db import db
 from community.extensions import limiter
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
-POSTGRESQL_URL = os.environ.get(
-    "TEST_POSTGRESQL_URL", "postgresql+psycopg://root@127.0.0.1:5432/kindred_test"
+# Under pytest-xdist (``make test`` runs two processes) each worker gets a
+# database and a Redis db of its own: gw0 uses the names given, gw1 the
+# database ``<name>_gw1`` and the Redis db one below, and so on.
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+WORKER_NUMBER = int(XDIST_WORKER.removeprefix("gw") or 0)
+
+
+def _per_worker_postgresql(url: str) -> str:
+    if not WORKER_NUMBER:
+        return url
+    parsed = sa.engine.make_url(url)
+    return parsed.set(database=f"{parsed.database}_gw{WORKER_NUMBER}").render_as_string(
+        hide_password=False
+    )
+
+
+def _per_worker_redis(url: str) -> str:
+    base, _, number = url.rpartition("/")
+    if not WORKER_NUMBER or not number.isdigit():
+        return url
+    return f"{base}/{(int(number) - WORKER_NUMBER) % 16}"
+
+
+POSTGRESQL_URL = _per_worker_postgresql(
+    os.environ.get("TEST_POSTGRESQL_URL", "postgresql+psycopg://root@127.0.0.1:5432/kindred_test")
 )
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+REDIS_URL = _per_worker_redis(os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15"))
 KEEP_TABLES = {"skills", "genres", "alembic_version"}
 
 
@@ -91,14 +114,20 @@ def sqlite_url(tmp_path_factory) -> str:
 
 @pytest.fixture(scope="session")
 def postgresql_url(tmp_path_factory) -> str:
-    engine = sa.create_engine(POSTGRESQL_URL)
+    url = sa.engine.make_url(POSTGRESQL_URL)
+    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
-        with engine.connect():
-            pass
+        with admin.connect() as connection:
+            exists = connection.scalar(
+                sa.text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                {"name": url.database},
+            )
+            if not exists:  # a worker's own database (see XDIST_WORKER)
+                connection.execute(sa.text(f'CREATE DATABASE "{url.database}"'))
     except Exception as error:
         unavailable("PostgreSQL at TEST_POSTGRESQL_URL", type(error).__name__)
     finally:
-        engine.dispose()
+        admin.dispose()
     _migrate(POSTGRESQL_URL, tmp_path_factory.mktemp("pg"))
     return POSTGRESQL_URL
 

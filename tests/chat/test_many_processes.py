@@ -19,7 +19,8 @@ import requests
 from community import ROOT
 from tests.chat.conftest import WAIT, Member, csrf_post, login
 
-pytestmark = pytest.mark.redis
+# Socket.IO's Redis channel is shared by every Redis db: one xdist worker runs these.
+pytestmark = [pytest.mark.redis, pytest.mark.xdist_group("socketio-redis")]
 
 
 def free_port() -> int:
