@@ -51,7 +51,6 @@ import itertools
 import math
 import multiprocessing
 import os
-import re
 import signal
 import socket
 import subprocess
@@ -65,7 +64,6 @@ import requests
 import socketio
 from common import (
     BENCH_PASSWORD,
-    BENCH_SECRET_KEY,
     PG_SERVER,
     RESULTS,
     ROOT,
@@ -74,13 +72,11 @@ from common import (
     make_app,
     save_results,
 )
+from harness import HOST, free_port, gunicorn_command, login_cookie, site_env
 
-HOST = "127.0.0.1"  # loopback only
 DATABASE = "kindred_bench_chat"
-CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 WAIT = 10.0  # seconds any single call may wait
 GAP_SYNC_AFTER = 0.5  # seconds a gap in the numbers may last before the client asks sync
-GUNICORN = str(ROOT / ".venv" / "bin" / "gunicorn")
 
 
 # --- small helpers ---------------------------------------------------------------------
@@ -102,12 +98,6 @@ def summary(values: list[float]) -> dict:
         "p99": percentile(values, 99),
         "max": max(values) if values else float("nan"),
     }
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return probe.getsockname()[1]
 
 
 def ms(seconds: float) -> str:
@@ -179,22 +169,10 @@ class Web(Process):
         chdir=ROOT,
     ):
         port = free_port()
-        command = [
-            GUNICORN,
-            "-w",
-            "1",
-            "--threads",
-            str(threads),
-            "-b",
-            f"{HOST}:{port}",
-            "--chdir",
-            str(chdir),
-            "--log-level",
-            "warning",
-        ]
-        if connections:
-            command += ["--worker-connections", str(connections)]
-        super().__init__(name, [*command, spec], env, port)
+        command = gunicorn_command(
+            spec, port, threads=threads, chdir=chdir, connections=connections
+        )
+        super().__init__(name, command, env, port)
         self.url = f"http://{HOST}:{port}"
         self.threads = threads
 
@@ -261,23 +239,6 @@ class Redis(Process):
             except OSError:
                 time.sleep(0.05)
         raise SystemExit(f"redis-server did not answer on port {self.port}")
-
-
-def site_env(url: str, *, redis_url: str | None, message_queue: str | None) -> dict:
-    return {
-        "KINDRED_ENV": "development",  # plain HTTP cookies; no debug, no reloading
-        "FLASK_DEBUG": "0",
-        "DATABASE_URL": url,
-        "SECRET_KEY": BENCH_SECRET_KEY,
-        "REDIS_URL": redis_url or "",
-        "SOCKETIO_MESSAGE_QUEUE": message_queue or "",
-        "RATELIMIT_ENABLED": "false",  # one bench member sends far more than 30 a minute
-        "CHAT_RATE_LIMIT": "1000000 per minute",
-        "IN_PROCESS_SCHEDULER": "false",
-        "ARGON2_TIME_COST": "1",
-        "ARGON2_MEMORY_COST": "1024",
-        "MAIL_FILE_DIR": str(RESULTS / "mail"),
-    }
 
 
 def bare_env(message_queue: str | None) -> dict:
@@ -389,24 +350,6 @@ def seed(url: str, pair_count: int, idle_count: int) -> tuple[list[Pair], list[P
         db.session.remove()
         db.engine.dispose()
     return pairs, idle
-
-
-def login(base: str, person: Person) -> None:
-    """Log in through the real form (CSRF token and all); keep the Cookie header."""
-    http = requests.Session()
-    page = http.get(f"{base}/login", timeout=WAIT).text
-    token = CSRF.search(page)
-    if token is None:
-        raise SystemExit("no csrf_token on /login")
-    response = http.post(
-        f"{base}/login",
-        data={"email": person.email, "password": BENCH_PASSWORD, "csrf_token": token[1]},
-        allow_redirects=False,
-        timeout=WAIT,
-    )
-    if response.status_code != 302:
-        raise SystemExit(f"{person.email} could not log in: {response.status_code}")
-    person.cookie = "; ".join(f"{c.name}={c.value}" for c in http.cookies)
 
 
 # --- clients ---------------------------------------------------------------------------------
@@ -1059,7 +1002,7 @@ def main() -> None:
         site.start()
         bare.start()
         for person in [p for pair in pairs for p in (pair.requester, pair.helper)] + idle:
-            login(site.url, person)
+            person.cookie = login_cookie(site.url, person.email)
         print(
             f"  {len(pairs)} pairs and {len(idle)} idle members, logged in "
             f"({time.perf_counter() - started:.0f} s)",

@@ -22,7 +22,7 @@ in as the bench member:
    slowest first); and the feed's parts alone (``feed.feed_page``,
    ``people_to_meet``, ``onboarding_steps``, ``follows_anyone``), to tell which
    one costs what.
-2. Throughput under load, with board.py's machinery: the site served by
+2. Throughput under load, with the shared harness (bench/harness.py): the site served by
    gunicorn as the Procfile serves it (``-w 1 --threads N``) and the Flask hello
    world (bench/hello.py) by the same settings; ``wrk`` drives the feed, the
    board and the hello world in turn with the same connections for
@@ -38,17 +38,12 @@ from __future__ import annotations
 
 import argparse
 import random
-import shutil
 import time
 from collections import Counter
 from datetime import timedelta
 
-from board import HOST, gunicorn, login_cookie, login_test_client, python_load, wrk
 from common import (
     BENCH_EMAIL,
-    BENCH_SECRET_KEY,
-    RESULTS,
-    ROOT,
     check_bench_url,
     database_url,
     fmt_seconds,
@@ -56,6 +51,16 @@ from common import (
     median,
     parse_size,
     save_results,
+)
+from harness import (
+    HOST,
+    check_pages,
+    login_cookie,
+    login_test_client,
+    page_timings,
+    site_and_hello,
+    sql_of_one_request,
+    under_load,
 )
 
 TARGET = 0.8  # the feed's throughput, at least this share of the board's
@@ -149,41 +154,6 @@ def follow_members(url: str, count: int, active: int, their_follows: int, seed: 
 # --- latency through the app, and what one feed request does ------------------
 
 
-def sql_of_one_request(app, client, path: str) -> dict:
-    """The SQL statements one ``GET path`` sends: count, total time, slowest first."""
-    from sqlalchemy import event
-
-    from community.db import db
-
-    with app.app_context():
-        engine = db.engine
-    statements: list[tuple[float, str]] = []
-    starts: list[float] = []
-
-    def before(conn, cursor, statement, parameters, context, executemany):
-        starts.append(time.perf_counter())
-
-    def after(conn, cursor, statement, parameters, context, executemany):
-        statements.append((time.perf_counter() - starts.pop(), " ".join(statement.split())))
-
-    event.listen(engine, "before_cursor_execute", before)
-    event.listen(engine, "after_cursor_execute", after)
-    try:
-        begin = time.perf_counter()
-        client.get(path)
-        total = time.perf_counter() - begin
-    finally:
-        event.remove(engine, "before_cursor_execute", before)
-        event.remove(engine, "after_cursor_execute", after)
-    slowest = sorted(statements, reverse=True)[:5]
-    return {
-        "page": total,
-        "queries": len(statements),
-        "sql": sum(seconds for seconds, _ in statements),
-        "slowest": [{"seconds": s, "sql": sql[:300]} for s, sql in slowest],
-    }
-
-
 def latency(url: str, repeat: int) -> dict:
     """``GET /feed`` and ``GET /requests`` through the app, interleaved; the SQL of one
     of each; and the feed's parts alone."""
@@ -197,22 +167,8 @@ def latency(url: str, repeat: int) -> dict:
     client = app.test_client()
     login_test_client(client)
     paths = {"feed": "/feed", "board": "/requests"}
-    for path in paths.values():
-        response = client.get(path)
-        if response.status_code != 200:
-            raise SystemExit(f"GET {path}: {response.status_code}")
-        for _ in range(5):  # warm-up
-            client.get(path)
+    pages, _ = page_timings(client, paths, repeat=repeat, warmup=5, budget=120)
     sql = {name: sql_of_one_request(app, client, path) for name, path in paths.items()}
-    pages: dict[str, list[float]] = {name: [] for name in paths}
-    started = time.perf_counter()
-    for _ in range(repeat):
-        for name, path in paths.items():
-            begin = time.perf_counter()
-            client.get(path)
-            pages[name].append(time.perf_counter() - begin)
-        if time.perf_counter() - started > 120:
-            break
     parts: dict[str, list[float]] = {}
     with app.app_context():
         me = db.session.scalar(select(User.id).where(User.email == BENCH_EMAIL))
@@ -244,71 +200,28 @@ def latency(url: str, repeat: int) -> dict:
 # --- throughput under load -----------------------------------------------------
 
 
-def site_env(url: str) -> dict[str, str]:
-    """The site's environment under load: as board.py serves it."""
-    return {
-        "DATABASE_URL": url,
-        "KINDRED_ENV": "development",
-        "FLASK_DEBUG": "0",
-        "SECRET_KEY": BENCH_SECRET_KEY,
-        "RATELIMIT_ENABLED": "false",
-        "IN_PROCESS_SCHEDULER": "false",
-        "MAIL_FILE_DIR": str(RESULTS / "mail"),
-        "REDIS_URL": "",
-    }
-
-
 def throughput(url: str, *, threads: int, connections: int, duration: int, rounds: int) -> dict:
-    import http.client
-
-    load = wrk if shutil.which("wrk") else python_load
-    runs: dict[str, list[dict]] = {"feed": [], "board": [], "hello": []}
-    with (
-        gunicorn(
-            "wsgi:app", threads=threads, env=site_env(url), chdir=ROOT, log_name="gunicorn-feed"
-        ) as site_port,
-        gunicorn(
-            "hello:app",
-            threads=threads,
-            env={},
-            chdir=ROOT / "bench",
-            log_name="gunicorn-feed-hello",
-        ) as hello_port,
-    ):
-        cookie = login_cookie(site_port)
-        check = http.client.HTTPConnection(HOST, site_port, timeout=30)
-        check.request("GET", "/feed", headers={"Cookie": cookie})
-        response = check.getresponse()
-        response.read()
-        check.close()
-        if response.status != 200:
-            raise SystemExit(f"GET /feed after login: {response.status}")
-        targets = {
-            "feed": (site_port, "/feed", cookie),
-            "board": (site_port, "/requests", cookie),
-            "hello": (hello_port, "/", None),
-        }
-        for port, path, cookie_header in targets.values():  # warm-up, not counted
-            load(port, path, connections=connections, duration=2, cookie=cookie_header)
-        for _ in range(rounds):
-            for name, (port, path, cookie_header) in targets.items():
-                result = load(
-                    port, path, connections=connections, duration=duration, cookie=cookie_header
-                )
-                if result["non_2xx"]:
-                    raise SystemExit(f"{name}: {result['non_2xx']} error responses under load")
-                runs[name].append(result)
-                print(
-                    f"    {name:6} {result['rps']:8.1f} req/s (p50 {result.get('p50')})", flush=True
-                )
-    rps = {name: median([r["rps"] for r in results]) for name, results in runs.items()}
+    with site_and_hello(url, threads=threads, log_name="gunicorn-feed") as (site_port, hello_port):
+        cookie = login_cookie(f"http://{HOST}:{site_port}")
+        check_pages(site_port, cookie, ["/feed", "/requests"])
+        measured = under_load(
+            {
+                "feed": (site_port, "/feed", cookie),
+                "board": (site_port, "/requests", cookie),
+                "hello": (hello_port, "/", None),
+            },
+            connections=connections,
+            duration=duration,
+            rounds=rounds,
+        )
+    rps = measured["rps"]
     return {
-        "tool": runs["hello"][0]["tool"],
+        "tool": measured["tool"],
         "threads": threads,
         "connections": connections,
         "duration": duration,
         "rounds": rounds,
-        "runs": runs,
+        "runs": measured["runs"],
         "rps": rps,
         "feed_vs_board": rps["feed"] / rps["board"],
         "feed_vs_hello": rps["feed"] / rps["hello"],

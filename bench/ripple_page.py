@@ -28,7 +28,7 @@ in as the bench member:
 1. Latency through the application (Flask's test client, the whole request)
    of ``GET /members/<id>/ripples`` against ``GET /requests``, interleaved,
    medians of ``--repeat``, and the SQL of one request of each.
-2. Throughput under load, with board.py's machinery (gunicorn as the Procfile
+2. Throughput under load, with the shared harness (bench/harness.py) (gunicorn as the Procfile
    serves it, and the Flask hello world by the same settings): ``wrk`` drives
    the ripple page, the worst-case ripple page, the board and the hello world
    in turn with the same connections for ``--duration`` seconds, after a
@@ -42,17 +42,13 @@ bounded in time, and the servers are stopped by their process ids.
 from __future__ import annotations
 
 import argparse
-import http.client
 import random
-import shutil
 import time
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 
-from board import HOST, gunicorn, login_cookie, login_test_client, python_load, wrk
 from common import (
     BENCH_EMAIL,
-    ROOT,
     check_bench_url,
     database_url,
     fmt_seconds,
@@ -61,7 +57,16 @@ from common import (
     parse_size,
     save_results,
 )
-from feed import site_env, sql_of_one_request
+from harness import (
+    HOST,
+    check_pages,
+    login_cookie,
+    login_test_client,
+    page_timings,
+    site_and_hello,
+    sql_of_one_request,
+    under_load,
+)
 
 TARGET = 0.8  # the ripple page's throughput, at least this share of the board's
 ID_BASE = 1_000_000_000  # help_acts and came_back rows of this bench: ids from here
@@ -313,24 +318,8 @@ def latency(url: str, paths: dict[str, str], repeat: int) -> dict:
     app = make_app(url)
     client = app.test_client()
     login_test_client(client)
-    sizes = {}
-    for name, path in paths.items():
-        response = client.get(path)
-        if response.status_code != 200:
-            raise SystemExit(f"GET {path}: {response.status_code}")
-        sizes[name] = len(response.data)
-        for _ in range(5):  # warm-up
-            client.get(path)
+    pages, sizes = page_timings(client, paths, repeat=repeat, warmup=5, budget=60)
     sql = {name: sql_of_one_request(app, client, path) for name, path in paths.items()}
-    pages: dict[str, list[float]] = {name: [] for name in paths}
-    started = time.perf_counter()
-    for _ in range(repeat):
-        for name, path in paths.items():
-            begin = time.perf_counter()
-            client.get(path)
-            pages[name].append(time.perf_counter() - begin)
-        if time.perf_counter() - started > 60:
-            break
     with app.app_context():
         from community.db import db
 
@@ -350,53 +339,23 @@ def latency(url: str, paths: dict[str, str], repeat: int) -> dict:
 def throughput(
     url: str, paths: dict[str, str], *, threads: int, connections: int, duration: int, rounds: int
 ) -> dict:
-    load = wrk if shutil.which("wrk") else python_load
-    runs: dict[str, list[dict]] = {name: [] for name in [*paths, "hello"]}
-    with (
-        gunicorn(
-            "wsgi:app", threads=threads, env=site_env(url), chdir=ROOT, log_name="gunicorn-ripples"
-        ) as site_port,
-        gunicorn(
-            "hello:app",
-            threads=threads,
-            env={},
-            chdir=ROOT / "bench",
-            log_name="gunicorn-ripples-hello",
-        ) as hello_port,
+    with site_and_hello(url, threads=threads, log_name="gunicorn-ripples") as (
+        site_port,
+        hello_port,
     ):
-        cookie = login_cookie(site_port)
-        for path in paths.values():
-            check = http.client.HTTPConnection(HOST, site_port, timeout=30)
-            check.request("GET", path, headers={"Cookie": cookie})
-            response = check.getresponse()
-            response.read()
-            check.close()
-            if response.status != 200:
-                raise SystemExit(f"GET {path} after login: {response.status}")
+        cookie = login_cookie(f"http://{HOST}:{site_port}")
+        check_pages(site_port, cookie, paths.values())
         targets = {name: (site_port, path, cookie) for name, path in paths.items()}
         targets["hello"] = (hello_port, "/", None)
-        for port, path, cookie_header in targets.values():  # warm-up, not counted
-            load(port, path, connections=connections, duration=2, cookie=cookie_header)
-        for _ in range(rounds):
-            for name, (port, path, cookie_header) in targets.items():
-                result = load(
-                    port, path, connections=connections, duration=duration, cookie=cookie_header
-                )
-                if result["non_2xx"]:
-                    raise SystemExit(f"{name}: {result['non_2xx']} error responses under load")
-                runs[name].append(result)
-                print(
-                    f"    {name:13} {result['rps']:8.1f} req/s (p50 {result.get('p50')})",
-                    flush=True,
-                )
-    rps = {name: median([r["rps"] for r in results]) for name, results in runs.items()}
+        measured = under_load(targets, connections=connections, duration=duration, rounds=rounds)
+    rps = measured["rps"]
     return {
-        "tool": runs["hello"][0]["tool"],
+        "tool": measured["tool"],
         "threads": threads,
         "connections": connections,
         "duration": duration,
         "rounds": rounds,
-        "runs": runs,
+        "runs": measured["runs"],
         "rps": rps,
         "ripples_vs_board": rps["ripples"] / rps["board"],
         "ripples_full_vs_board": rps["ripples_full"] / rps["board"],

@@ -268,6 +268,22 @@ def mailbox(app) -> Mailbox:
 
 
 @pytest.fixture
+def make_offer(app):
+    """``make_offer(user, *skills, capacity=2, ...)``: see ``tests.builders.make_offer``."""
+    from tests import builders
+
+    return builders.make_offer
+
+
+@pytest.fixture
+def make_request(app):
+    """``make_request(user, *skills, title=..., ...)``: see ``tests.builders.make_request``."""
+    from tests import builders
+
+    return builders.make_request
+
+
+@pytest.fixture
 def make_user(app):
     from tests.factories import UserFactory
 

@@ -36,8 +36,8 @@ from community.kindness import service as kindness
 from community.mail.unsubscribe import make_unsubscribe_token
 from community.network import follows
 from community.notifications.service import notify
+from tests.builders import skill_ids
 from tests.factories import PASSWORD
-from tests.helping.conftest import skill_ids
 
 ROLES = ("anonymous", "unverified", "owner", "other", "third", "blocked", "deleted", "admin")
 LOGIN = -302  # a redirect to the login page (as opposed to any other 302)

@@ -1,4 +1,4 @@
-"""The home page and the health check."""
+"""The front page (visitors) or the feed (members), and the health check."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from sqlalchemy import text
 
 from community.db import db
 from community.jobs import redis_connection
+from community.site import front_page
 
 bp = Blueprint("site", __name__)
 
@@ -16,7 +17,14 @@ bp = Blueprint("site", __name__)
 def home():
     if current_user.is_authenticated:
         return redirect(url_for("network.home_feed"))
-    return render_template("site/home.html")
+    figures, kinds = front_page.figures_and_kinds()
+    return render_template(
+        "site/home.html",
+        figures=figures,
+        kinds=kinds,
+        thanks=front_page.public_thanks(),
+        members=front_page.some_members(),
+    )
 
 
 @bp.get("/healthz")

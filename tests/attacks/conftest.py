@@ -2,8 +2,4 @@
 matched pair and Socket.IO members, reused as they are."""
 
 from tests.chat.conftest import member, pair, server  # noqa: F401
-from tests.helping.conftest import (  # noqa: F401
-    make_offer,
-    make_request,
-    make_volunteer,
-)
+from tests.helping.conftest import make_volunteer  # noqa: F401

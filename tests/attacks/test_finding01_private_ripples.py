@@ -13,7 +13,7 @@ import pytest
 
 from community.db import db
 from community.kindness import privacy, service
-from tests.chat.conftest import make_match
+from tests.builders import make_match
 from tests.conftest import Auth
 
 THANKS = "Thank you so much for your careful notes on my opening!"

@@ -26,9 +26,9 @@ from community.helping.models import (
 )
 from community.network import feed, follows
 from community.network.models import Follow
+from tests.builders import accept, answer, notifications_of, reload
 from tests.chat.conftest import WAIT
 from tests.factories import PASSWORD
-from tests.helping.conftest import accept, answer, notifications_of, reload
 
 
 def _dee_with_everything(make_user, make_volunteer, make_request):

@@ -18,7 +18,7 @@ from sqlalchemy import update
 from community.db import db, utcnow
 from community.helping import requests
 from community.helping.models import HelpRequest, RequestStatus
-from tests.helping.conftest import reload
+from tests.builders import reload
 
 TITLE = "My secret lighthouse novel"
 

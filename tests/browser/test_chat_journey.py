@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 from community.accounts.models import User
 from community.chat import service
 from community.db import db
-from tests.chat.conftest import make_match
+from tests.builders import make_match
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.browser

@@ -9,8 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from community.db import db
-from community.helping import offers
-from community.profiles.models import Genre, Skill
+from tests.builders import make_offer
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.browser
@@ -24,12 +23,7 @@ def _members(live_server) -> None:
         bob = UserFactory(email="bob@example.com", display_name="Bob Helper")
         UserFactory(email="cat@example.com", display_name="Cat Stranger")
         db.session.flush()
-        skill = db.session.scalar(db.select(Skill).where(Skill.slug == "beta-reading"))
-        genre = db.session.scalar(db.select(Genre).where(Genre.slug == "fantasy"))
-        offers.save_offer(
-            bob, offers.OfferInput([skill.id], [genre.id], 3, "I love stories of the sea.", False)
-        )
-        db.session.commit()
+        make_offer(bob, capacity=3, genres=["fantasy"], note="I love stories of the sea.")
 
 
 def _log_in(page, email: str) -> None:

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from community.db import db
-from tests.chat.conftest import make_match
+from tests.builders import make_match
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.browser

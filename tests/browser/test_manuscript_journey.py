@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 
 from community.db import db
 from tests.browser.test_chat_journey import Member, members  # noqa: F401  (fixture)
-from tests.chat.conftest import make_match
+from tests.builders import make_match
 from tests.factories import UserFactory
 from tests.manuscripts.conftest import BOOK, build_docx
 

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from community.db import db
 from tests.browser.test_chat_journey import Member
-from tests.chat.conftest import make_match
+from tests.builders import make_match
 from tests.factories import PASSWORD, UserFactory
 
 # Four browsers walk a long journey: more than the suite's default 120 s on a

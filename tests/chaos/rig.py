@@ -538,9 +538,8 @@ def seed(database_url: str, mail_port: int, workdir: Path, requests_wanted: int)
     from community.db import db
     from community.helping import offers
     from community.helping import requests as help_requests
-    from tests.chat.conftest import make_match
+    from tests.builders import make_match, skill_ids
     from tests.factories import UserFactory
-    from tests.helping.conftest import skill_ids
 
     app = create_app(
         {

@@ -13,40 +13,12 @@ from dataclasses import dataclass, field
 import pytest
 import requests
 import socketio
-from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from community.chat.models import Conversation
-from community.db import db
-from community.helping import answers, matches, offers
-from community.helping import requests as help_requests
+from tests.builders import make_match
 from tests.factories import PASSWORD
-from tests.helping.conftest import skill_ids
 
 WAIT = 10.0  # seconds a test waits for something that should come at once
-
-
-def make_match(requester, helper):
-    """A match of ``requester``'s request with ``helper``; returns (match, conversation)."""
-    offers.save_offer(helper, offers.OfferInput(skill_ids("beta-reading"), [], 5, "", False))
-    request = help_requests.post_request(
-        requester,
-        help_requests.RequestInput(
-            title="Beta readers for my novel",
-            details="A 90k-word fantasy; I would love notes on the pacing of the middle.",
-            skill_ids=skill_ids("beta-reading"),
-            genre_id=None,
-            format="written",
-            effort="about 6 hours",
-            deadline=None,
-            helpers_wanted=3,
-        ),
-    )
-    answer = answers.answer_request(helper, request, "I would love to read it.")
-    match = matches.accept_answer(requester, answer)
-    db.session.commit()
-    conversation = db.session.scalar(select(Conversation).where(Conversation.match_id == match.id))
-    return match, conversation
 
 
 @dataclass

@@ -15,7 +15,7 @@ from community.helping.models import MatchStatus
 from community.network import follows
 from community.network.follows import NetworkError
 from community.notifications.service import set_preference
-from tests.chat.conftest import make_match
+from tests.builders import make_match
 
 _ids = iter(range(10**9))
 

@@ -23,7 +23,7 @@ from community.helping.models import (
 )
 from community.notifications import service
 from community.notifications.kinds import IMMEDIATE
-from tests.helping.conftest import accept, answer, notifications_of, reload
+from tests.builders import accept, answer, notifications_of, reload
 
 
 def answer_count() -> int:

@@ -16,7 +16,7 @@ from community.helping import matches, requests
 from community.helping.errors import NotFound
 from community.helping.models import Answer, HelpRequest, RequestStatus
 from community.mail.unsubscribe import make_unsubscribe_token
-from tests.helping.conftest import accept, answer, notifications_of, reload
+from tests.builders import accept, answer, notifications_of, reload
 
 
 def expiry(app) -> timedelta:

@@ -12,7 +12,7 @@ from community.helping import introductions, matches
 from community.helping.models import Match
 from community.notifications import service
 from community.notifications.kinds import OFF
-from tests.helping.conftest import accept, answer, notifications_of, reload
+from tests.builders import accept, answer, genre_id, notifications_of, reload
 from tests.support_smtp import run_worker
 
 SEND_INTRODUCTIONS = "community.helping.matches:send_introductions"
@@ -28,8 +28,6 @@ ANN_ABOUT = "Retired lighthouse keeper writing her first novel.\nShe asks good q
 @pytest.fixture
 def pair(make_user, make_volunteer):
     """Ann asks, Vic helps; both with a filled-in profile."""
-    from tests.helping.conftest import genre_id
-
     ann = make_user(
         email="ann@example.com",
         display_name="Ann Asker",

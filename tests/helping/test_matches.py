@@ -30,7 +30,7 @@ from community.helping.models import (
     RequestStatus,
     VolunteerOffer,
 )
-from tests.helping.conftest import accept, answer, notifications_of, reload
+from tests.builders import accept, answer, notifications_of, reload
 
 
 def suggested_ids(request) -> list[int]:

@@ -19,7 +19,7 @@ from community import blocking
 from community.db import db, utcnow
 from community.helping import answers, matches, matching, offers, rank, requests
 from community.helping.models import HelpRequest, Match, OfferSkill, VolunteerOffer
-from tests.helping.conftest import accept, answer, pin_activity, reload
+from tests.builders import accept, answer, pin_activity, reload
 
 # --- helpers ---------------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ from community.helping.errors import HelpingError, NotAllowed, NotFound
 from community.helping.models import HelpRequest, MatchStatus, RequestStatus
 from community.helping.requests import BoardFilters, RequestInput
 from community.kindness.service import complete_match
-from tests.helping.conftest import accept, answer, genre_id, reload, skill_ids
+from tests.builders import accept, answer, genre_id, reload, skill_ids
 
 
 def request_input(**overrides) -> RequestInput:

@@ -15,7 +15,7 @@ from community.helping import requests, search
 from community.helping.models import HelpRequest
 from community.helping.requests import BoardFilters
 from community.kindness.service import complete_match
-from tests.helping.conftest import accept, answer, reload
+from tests.builders import accept, answer, reload
 
 
 def titles(q: str = "", page: int = 1, per_page: int = 20, **filters) -> list[str]:

@@ -1,6 +1,7 @@
 from community.db import db
-from community.helping import answers, matches, matching, requests
+from community.helping import matches, matching, requests
 from community.helping.models import MatchStatus, RequestStatus
+from tests import builders
 
 
 def test_post_answer_accept_and_introduce(app, make_user, make_offer, make_request, mailbox):
@@ -15,10 +16,8 @@ def test_post_answer_accept_and_introduce(app, make_user, make_offer, make_reque
     for_bob = matching.suggest_requests(bob)
     assert [s.request.id for s in for_bob] == [request.id]
 
-    answer = answers.answer_request(bob, request, "I'd be glad to read it!")
-    db.session.commit()
-    match = matches.accept_answer(ann, answer)
-    db.session.commit()
+    answer = builders.answer(bob, request, "I'd be glad to read it!")
+    match = builders.accept(ann, answer)
     assert match.status == MatchStatus.ACTIVE
     db.session.refresh(request)
     assert request.status == RequestStatus.MATCHED

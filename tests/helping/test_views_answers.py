@@ -8,6 +8,7 @@ from community.db import db
 from community.helping import answers
 from community.helping.models import Answer, AnswerStatus, HelpRequest, Match, RequestStatus
 from community.notifications.models import Notification
+from tests import builders
 from tests.conftest import Auth
 
 
@@ -145,8 +146,7 @@ def test_an_empty_comment_is_refused_and_others_cannot_comment(
 ):
     make_user(email="cat@example.com")
     help_request = make_request(ann)
-    answer = answers.answer_request(bob, help_request, "Glad to help")
-    db.session.commit()
+    answer = builders.answer(bob, help_request, "Glad to help")
     response = signed_in(app, "ann@example.com").post(
         f"/answers/{answer.id}/comments", data={"body": "  "}
     )
@@ -162,8 +162,7 @@ def test_an_empty_comment_is_refused_and_others_cannot_comment(
 
 def test_decline_with_a_reason_notifies_the_volunteer(app, ann, bob, make_request):
     help_request = make_request(ann)
-    answer = answers.answer_request(bob, help_request, "Glad to help")
-    db.session.commit()
+    answer = builders.answer(bob, help_request, "Glad to help")
     asker = signed_in(app, "ann@example.com")
 
     response = asker.post(f"/answers/{answer.id}/decline", data={"reason": "x" * 501})
@@ -186,8 +185,7 @@ def test_decline_with_a_reason_notifies_the_volunteer(app, ann, bob, make_reques
 
 def test_the_volunteer_cannot_decline_their_own_offer(app, ann, bob, make_request):
     help_request = make_request(ann)
-    answer = answers.answer_request(bob, help_request, "Glad to help")
-    db.session.commit()
+    answer = builders.answer(bob, help_request, "Glad to help")
     helper = signed_in(app, "bob@example.com")
     assert helper.post(f"/answers/{answer.id}/decline").status_code == 404
     assert helper.post(f"/answers/{answer.id}/accept").status_code == 404
@@ -258,9 +256,8 @@ def test_no_place_left_rolls_back_and_says_so(app, ann, bob, make_user, make_off
     cat = make_user(email="cat@example.com")
     make_offer(cat, "beta-reading")
     help_request = make_request(ann, helpers=1)
-    first = answers.answer_request(bob, help_request, "Me please")
-    second = answers.answer_request(cat, help_request, "Or me")
-    db.session.commit()
+    first = builders.answer(bob, help_request, "Me please")
+    second = builders.answer(cat, help_request, "Or me")
     asker = signed_in(app, "ann@example.com")
     asker.post(f"/answers/{first.id}/accept")
     response = asker.post(f"/answers/{second.id}/accept", follow_redirects=True)
@@ -276,9 +273,8 @@ def test_a_volunteer_at_capacity_cannot_be_matched(app, ann, make_user, make_off
     make_offer(dee, "beta-reading", capacity=1)
     first = make_request(ann, title="The first of two requests", helpers=1)
     second = make_request(ann, title="The second of two requests", helpers=1)
-    answer_one = answers.answer_request(dee, first, "Yes")
-    answer_two = answers.answer_request(dee, second, "Yes again")
-    db.session.commit()
+    answer_one = builders.answer(dee, first, "Yes")
+    answer_two = builders.answer(dee, second, "Yes again")
     asker = signed_in(app, "ann@example.com")
     asker.post(f"/answers/{answer_one.id}/accept")
     response = asker.post(f"/answers/{answer_two.id}/accept", follow_redirects=True)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from community.db import db
-from community.helping import answers, capacity, matches, offers
+from community.helping import capacity, matches, offers
 from community.helping.models import HelpRequest, Match, MatchStatus, RequestStatus
 from community.notifications.models import Notification
+from tests import builders
 from tests.conftest import Auth
 
 
@@ -26,9 +27,8 @@ def matched(make_user, make_offer, make_request):
     make_user(email="admin@example.com", is_admin=True)
     make_offer(bob, "beta-reading", capacity=1)
     help_request = make_request(ann, helpers=1)
-    answer = answers.answer_request(bob, help_request, "Glad to help")
-    match = matches.accept_answer(ann, answer)
-    db.session.commit()
+    answer = builders.answer(bob, help_request, "Glad to help")
+    match = builders.accept(ann, answer)
     return {"ann": ann, "bob": bob, "request": help_request, "match": match}
 
 
@@ -101,13 +101,11 @@ def test_complete_the_request(app, matched):
 
 def test_my_matches_lists_active_first(app, matched, make_request):
     second = make_request(matched["ann"], title="A second request for help")
-    answer = answers.answer_request(matched["bob"], second, "Again!")
-    db.session.commit()
+    answer = builders.answer(matched["bob"], second, "Again!")
     # Bob's capacity (1) is used: cancel the first match, then accept the second.
     matches.cancel_match(matched["ann"], matched["match"], "Found someone closer")
     db.session.commit()
-    matches.accept_answer(matched["ann"], answer)
-    db.session.commit()
+    builders.accept(matched["ann"], answer)
     page = signed_in(app, "bob@example.com").get("/matches").get_data(as_text=True)
     assert page.index("A second request for help") < page.index("Beta readers for my")
     assert "Cancelled" in page and "Active" in page and "You are helping" in page

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from community.db import db
-from community.helping import answers, capacity, matches, offers
+from community.helping import capacity, offers
+from tests import builders
 from tests.conftest import Auth
 
 
@@ -78,8 +79,7 @@ def test_a_used_up_month_pauses_the_offer(app, bob, make_user, make_offer, make_
     make_offer(bob, "beta-reading", capacity=1)
     ann = make_user(email="ann@example.com")
     help_request = make_request(ann)
-    matches.accept_answer(ann, answers.answer_request(bob, help_request, "Yes!"))
-    db.session.commit()
+    builders.accept(ann, builders.answer(bob, help_request, "Yes!"))
     page = signed_in(app, "bob@example.com").get("/offer").get_data(as_text=True)
     assert "You have taken 1 of the 1 request" in page
     resets = capacity.capacity_resets_on()

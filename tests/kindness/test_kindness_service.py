@@ -8,7 +8,6 @@ from sqlalchemy import func, select
 
 from community.blocking import block
 from community.db import db
-from community.helping import answers, matches, offers
 from community.helping import requests as help_requests
 from community.helping.errors import NotAllowed, NotFound
 from community.helping.models import HelpRequest, Match, MatchStatus, RequestStatus
@@ -23,8 +22,7 @@ from community.kindness.models import (
 )
 from community.kindness.service import KindnessError
 from community.notifications.models import Notification
-from tests.chat.conftest import make_match
-from tests.helping.conftest import skill_ids
+from tests.builders import accept, answer, make_match, make_offer
 
 THANKS = "Thank you so much for your careful help!"
 
@@ -106,10 +104,8 @@ def test_the_request_completes_after_the_last_thanks(app, people):
     first, _ = make_match(ann, raj)
     request = first.request
     request.helpers_wanted = 2
-    offers.save_offer(cam, offers.OfferInput(skill_ids("beta-reading"), [], 5, "", False))
-    db.session.commit()
-    second = matches.accept_answer(ann, answers.answer_request(cam, request, "Happy to help."))
-    db.session.commit()
+    make_offer(cam, capacity=5)
+    second = accept(ann, answer(cam, request, "Happy to help."))
     assert db.session.get(HelpRequest, request.id).status == RequestStatus.MATCHED
 
     with pytest.raises(NotAllowed, match="Thank your helper first"):

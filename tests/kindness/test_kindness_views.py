@@ -9,7 +9,7 @@ from community.db import db, utcnow
 from community.helping.models import Match, MatchStatus
 from community.kindness import service
 from community.kindness.models import HelpAct, Thanks
-from tests.chat.conftest import make_match
+from tests.builders import make_match
 from tests.conftest import Auth
 
 THANKS = "Thank you so much for your careful help!"

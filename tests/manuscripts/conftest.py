@@ -11,7 +11,7 @@ import pytest
 from community.db import db
 from community.helping import answers, matches, offers, requests
 from community.manuscripts import conversion, service
-from tests.helping.conftest import skill_ids
+from tests.builders import skill_ids
 
 
 def build_docx(chapters: dict[str, list[str]], *, italic: str | None = None) -> bytes:

@@ -17,7 +17,7 @@ from community.errors import Conflict, Invalid, NotAllowed, NotFound, RateLimite
 from community.moderation import service, trust
 from community.moderation.models import AuditEntry, HiddenItem, Report
 from community.notifications.models import Notification
-from tests.chat.conftest import make_match
+from tests.builders import make_match
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from community.chat import service as chat
 from community.db import db
 from community.moderation import service
 from community.moderation.models import AuditEntry, Report
-from tests.chat.conftest import make_match
+from tests.builders import make_match
 from tests.factories import PASSWORD
 
 

@@ -13,7 +13,7 @@ from community.moderation.trust import LEVELS
 from community.network import follows, welcomes
 from community.network.follows import NetworkError
 from community.network.models import Follow
-from tests.helping.conftest import skill_ids
+from tests.builders import skill_ids
 
 SPAMMERS = 50
 TARGETS = 12

@@ -1,16 +1,13 @@
-"""Fixtures of the network tests: members with a known profile, follows in bulk."""
+"""Fixtures of the network tests: members with a known profile, logging in.
+
+Follows in bulk and requests come from ``tests.builders``."""
 
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import insert, select
 
-from community.db import db, utcnow
-from community.network.models import Follow
-from community.notifications.models import Notification
+from community.db import db
 from community.profiles import taxonomy
-from tests.factories import UserFactory
-from tests.helping.conftest import make_offer, make_request  # noqa: F401
 
 
 @pytest.fixture
@@ -41,36 +38,6 @@ def make_member(make_user):
         return user
 
     return make
-
-
-def bulk_members(count: int, genres=()) -> list:
-    """``count`` verified members with profiles, in one flush (fast enough for 500)."""
-    members = UserFactory.build_batch(count)
-    shared = taxonomy.genres_by_slugs(genres)[0]
-    for member in members:
-        member.profile.about = ""
-        member.profile.genres = list(shared)
-    db.session.add_all(members)
-    db.session.commit()
-    return members
-
-
-def add_follows(pairs, at=None) -> None:
-    """Follow rows straight into the table (one executemany), committed: for
-    tests that need many follows, or follows without notifications."""
-    at = at or utcnow()
-    rows = [{"follower_id": a.id, "followed_id": b.id, "created_at": at} for a, b in pairs]
-    if rows:
-        db.session.execute(insert(Follow), rows)
-    db.session.commit()
-
-
-def notifications_of(user, kind: str | None = None) -> list[Notification]:
-    statement = select(Notification).where(Notification.user_id == user.id)
-    if kind is not None:
-        statement = statement.where(Notification.kind == kind)
-    db.session.expire_all()
-    return list(db.session.scalars(statement.order_by(Notification.id)))
 
 
 def login(client, user) -> None:

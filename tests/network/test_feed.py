@@ -15,8 +15,9 @@ from community.network import feed
 from community.network.feed import PAGE_SIZE
 from community.network.models import Follow
 from community.profiles import taxonomy
+from tests.builders import add_follows, answer, bulk_members
 from tests.factories import PASSWORD
-from tests.network.conftest import add_follows, bulk_members, login
+from tests.network.conftest import login
 
 
 def feed_entries(page_text: str) -> list[str]:
@@ -275,12 +276,10 @@ def test_the_first_steps_flip_to_done_as_the_member_acts(
 
 
 def test_helping_with_a_request_is_the_help_step(client, make_member, make_request):
-    from community.helping import answers
 
     newcomer, asker = make_member("Nia Newcomer"), make_member("Ann Asker")
     request = make_request(asker)
-    answers.answer_request(newcomer, request, "I would love to read it.")
-    db.session.commit()
+    answer(newcomer, request, "I would love to read it.")
     steps = {step.key: step.done for step in feed.onboarding_steps(newcomer)}
     assert steps["help"] is True and steps["ask"] is False
 

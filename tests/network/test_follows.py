@@ -14,8 +14,9 @@ from community.network import follows
 from community.network.follows import FOLLOWS_PER_DAY, PAGE_SIZE, NetworkError
 from community.network.models import Follow
 from community.notifications.models import Notification
+from tests.builders import add_follows, bulk_members, notifications_of
 from tests.factories import PASSWORD
-from tests.network.conftest import add_follows, bulk_members, login, notifications_of
+from tests.network.conftest import login
 
 
 def follow_rows() -> set[tuple[int, int]]:

@@ -17,8 +17,9 @@ from community.network.follows import NetworkError
 from community.network.models import Welcome
 from community.network.welcomes import BODY_MAX, TEMPLATE_LIMIT, WELCOMES_PER_DAY
 from community.notifications.models import Notification
+from tests.builders import add_follows, notifications_of
 from tests.factories import PASSWORD
-from tests.network.conftest import add_follows, login, notifications_of
+from tests.network.conftest import login
 
 PERSONAL = "Hi Maya! I see you write fantasy. What world are you building, and how can I help?"
 

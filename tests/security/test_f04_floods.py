@@ -21,8 +21,7 @@ from community.network import follows
 from community.network.follows import FOLLOWS_PER_DAY, NetworkError
 from community.notifications.models import Notification
 from tests.accounts.helpers import login
-from tests.chat.conftest import make_match
-from tests.helping.conftest import skill_ids
+from tests.builders import make_match, skill_ids
 
 
 def count(model, **where) -> int:

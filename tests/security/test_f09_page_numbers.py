@@ -7,7 +7,7 @@ import pytest
 
 from community.network import feed, follows
 from tests.accounts.helpers import login
-from tests.chat.conftest import make_match
+from tests.builders import make_match
 
 HOSTILE = ["99999999999999999999", "-99999999999999999999", "-1", "0", "2147483648", "abc", ""]
 

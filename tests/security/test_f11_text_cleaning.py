@@ -23,7 +23,7 @@ from community.network.models import Welcome
 from community.notifications.models import Notification
 from community.text import clean_text
 from tests.accounts.helpers import login
-from tests.chat.conftest import make_match
+from tests.builders import make_match
 
 HOSTILE = "Eve\x00\u202egnp.exe\u2066x\u2069\x1b[31m\x85\u0065\u0301 é\tend"
 BAD = set("\x00\u202e\u2066\u2069\x1b\x85")

@@ -13,7 +13,7 @@ import pytest
 
 from community.extensions import limiter
 from community.helping import requests as help_requests
-from tests.helping.conftest import skill_ids
+from tests.builders import skill_ids
 from tests.support_smtp import free_port, outbox_rows
 from tests.test_access import MATRIX, people  # noqa: F401  (people is a fixture)
 
