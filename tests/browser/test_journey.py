@@ -54,7 +54,8 @@ def test_join_confirm_edit_profile_and_be_found(page, live_server):
     expect(page.get_by_role("heading", name="Ann Writer")).to_be_visible()
     expect(page.get_by_text("cosy mysteries set in Cornish fishing villages")).to_be_visible()
 
-    page.get_by_role("button", name="Log out").click()
+    page.locator(".nav-you > summary").click()  # the "You" menu holds it
+    page.locator(".nav-you").get_by_role("button", name="Log out").click()
     expect(page.get_by_role("link", name="Log in")).to_be_visible()
 
     page.get_by_role("link", name="Log in").click()

@@ -81,7 +81,8 @@ def test_report_suspend_appeal_reinstate(live_server, people, browsers):
 
     # A moderator sees the frozen context and suspends Ben for a week.
     mo = browsers(MO)
-    mo.page.get_by_role("link", name="Moderation").click()
+    mo.page.locator(".nav-you > summary").click()  # the "You" menu holds it
+    mo.page.locator(".nav-you").get_by_role("link", name="Moderation").click()
     case = mo.page.locator("article.case")
     for line in ABUSE:
         expect(case.locator(".frozen-context")).to_contain_text(line)
