@@ -18,6 +18,7 @@ from community.errors import Conflict
 from community.extensions import socketio
 from community.kindness.jobs import rebuild_ripples
 from community.mail import outbox
+from community.moderation.service import set_moderator
 from community.profiles.models import Profile
 from community.site.actions import attempt
 
@@ -128,15 +129,10 @@ def _make_admin(email: str, name: str, password: str, promote_existing: bool):
 @click.option("--revoke", is_flag=True, help="Take the role back instead.")
 def moderator_command(email: str, revoke: bool) -> None:
     """Appoint a member as moderator (or take the role back); written to the audit log."""
-    from community.accounts.service import find_by_email
-    from community.db import db
-    from community.moderation.service import set_moderator
-
-    user = find_by_email(email)
+    user = service.find_by_email(email)
     if user is None:
         raise click.BadParameter("no member has that email address", param_hint="email")
-    changed = set_moderator(None, user, not revoke)
-    db.session.commit()
+    changed = run_command(set_moderator, None, user, not revoke)
     state = "no longer a moderator" if revoke else "a moderator"
     click.echo(f"{user.email} is {state}{'' if changed else ' (unchanged)'}.")
 

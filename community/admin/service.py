@@ -8,6 +8,7 @@ from community.accounts.models import User
 from community.db import db
 from community.mail.models import OutboxEmail
 from community.notifications.service import notify
+from community.safety import record
 
 ANNOUNCEMENT_BATCH = 500
 
@@ -41,8 +42,6 @@ def dashboard_figures() -> dict:
 def announce(admin: User, title: str) -> int:
     """Notify every verified member of an announcement, and write it to the
     audit log. Returns how many."""
-    from community.moderation.service import record
-
     count = 0
     last_id = 0
     while True:

@@ -7,7 +7,8 @@ module too. Everything for a member goes to their one room, ``user:<id>``,
 whatever web process their sockets are on (the Socket.IO message queue fans
 out across processes).
 
-Events pushed: ``message``, ``read``, ``unread``, ``blocked``, and (from the
+Events pushed: ``message``, ``message_hidden``, ``read``, ``unread``,
+``blocked``, and (from the
 handlers) ``typing`` and ``presence``.
 """
 
@@ -39,6 +40,12 @@ def deliver(payload: dict, recipients: list[int]) -> None:
     """Push a committed message to every connection of its conversation's members."""
     for user_id in recipients:
         socketio.emit("message", payload, to=user_room(user_id))
+
+
+def tell_hidden(payload: dict, recipients: list[int]) -> None:
+    """A moderator hid (or restored) a committed message: open pages replace its text."""
+    for user_id in recipients:
+        socketio.emit("message_hidden", payload, to=user_room(user_id))
 
 
 def tell_read(

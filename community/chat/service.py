@@ -28,7 +28,7 @@ from sqlalchemy import and_, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
-from community import blocks, errors, jobs, limits
+from community import blocks, errors, jobs, limits, safety, trust
 from community.accounts.models import User
 from community.chat import push
 from community.chat.models import (
@@ -41,7 +41,6 @@ from community.chat.text import linkify
 from community.db import after_commit, db, utcnow
 from community.errors import Invalid, NotAllowed, RateLimited
 from community.helping.models import Match, MatchStatus
-from community.moderation import trust
 from community.network.follows import are_connected
 from community.notifications.service import notify
 from community.text import clean_text
@@ -257,9 +256,7 @@ def send(user: User, conversation_id: int, client_id, body) -> Sent:
             raise
         return Sent(stored, False)
     if trust.links_held(user, body):
-        from community.moderation.service import hold_for_review
-
-        hold_for_review(user, "message", message.id, body)
+        safety.hold_for_review(user, "message", message.id, body)
     deliver_after_commit(message, recipients)
     return Sent(message, True)
 
@@ -325,9 +322,7 @@ def deliver_after_commit(message: Message, recipients: list[int]) -> None:
 
 
 def message_payload(message: Message) -> dict:
-    from community.moderation.service import removed_text
-
-    removed = removed_text("message", message.id)
+    removed = safety.removed_text("message", message.id)
     if removed is not None:
         # The text never leaves the server once hidden, not even to its sender.
         return {

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
-from community import blocks
+from community import blocks, trust
 from community.accounts.models import User
 from community.db import db, utcnow
 from community.errors import RateLimited
@@ -30,7 +30,6 @@ from community.helping.offers import offer_of
 from community.helping.rank import record_answer_speed
 from community.helping.requests import require_verified, touch
 from community.limits import record_act
-from community.moderation import trust
 from community.notifications.service import notify
 from community.profiles.models import Profile
 

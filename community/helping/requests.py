@@ -21,7 +21,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
-from community import jobs
+from community import jobs, trust
 from community.db import ID_MAX, db, utcnow
 from community.errors import RateLimited
 from community.helping import search
@@ -36,7 +36,7 @@ from community.helping.models import (
     request_skills,
 )
 from community.limits import record_act
-from community.moderation import trust
+from community.moderation.models import HiddenItem
 from community.notifications.service import notify
 from community.profiles.models import Genre, Profile, Skill
 
@@ -500,8 +500,6 @@ def board_page(filters: BoardFilters, page: int = 1, per_page: int = PER_PAGE) -
     no COUNT(*) over the whole board runs on every view. A bounded number of
     queries whatever the page size.
     """
-    from community.moderation.models import HiddenItem
-
     page = max(page, 1)
     # A request a moderator hid leaves the board (its page says it was removed).
     hidden = select(HiddenItem.item_id).where(HiddenItem.item_type == "request")

@@ -24,7 +24,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from community.db import db
-from community.errors import NotFound
+from community.errors import Invalid, NotFound
 from community.helping.models import HelpRequest
 from community.manuscripts import conversion, export, service
 from community.manuscripts.forms import (
@@ -102,8 +102,6 @@ def _converted(form):
     if upload is not None and getattr(upload, "filename", ""):
         data = upload.read(current_app.config["MANUSCRIPT_MAX_BYTES"] + 1)
         if len(data) > current_app.config["MANUSCRIPT_MAX_BYTES"]:
-            from community.errors import Invalid
-
             raise Invalid("That file is too large.", field="file")
         return conversion.convert_upload(data, service.limits())
     return conversion.convert_text(form.text.data or "", service.limits())

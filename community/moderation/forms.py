@@ -1,8 +1,8 @@
-"""Forms of moderation. They parse; the rules live in community.moderation.service."""
+"""Forms of moderation, built on :class:`community.forms.KindredForm` (CSRF, every
+text field cleaned). They parse; the rules live in community.moderation.service."""
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -14,9 +14,10 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired
 
+from community.forms import KindredForm
 from community.moderation.models import REASONS
-from community.moderation.trust import LEVELS
 from community.profiles.service import plain_text
+from community.trust import LEVELS
 
 
 def _plain(value):
@@ -33,7 +34,7 @@ def _days(value):
         return -1
 
 
-class ReportForm(FlaskForm):
+class ReportForm(KindredForm):
     reason = RadioField(
         "What is wrong?",
         choices=[SelectChoice(value, label) for value, label in REASONS.items()],
@@ -44,22 +45,22 @@ class ReportForm(FlaskForm):
     next = HiddenField()
 
 
-class ActionForm(FlaskForm):
+class ActionForm(KindredForm):
     action = HiddenField()
     reason = TextAreaField("Reason, or your words to the member", filters=[_plain])
     days = StringField("Days (empty: no end, for a suspension)", filters=[_days])
 
 
-class AppealDecisionForm(FlaskForm):
+class AppealDecisionForm(KindredForm):
     decision = HiddenField()
     reason = TextAreaField("Why (kept in the log)", filters=[_plain])
 
 
-class AppealForm(FlaskForm):
+class AppealForm(KindredForm):
     words = TextAreaField("Why should a moderator look again?", filters=[_plain])
 
 
-class TrustLevelForm(FlaskForm):
+class TrustLevelForm(KindredForm):
     level = SelectField(
         "Trust level",
         choices=[SelectChoice("", "Computed from their time and help")]
@@ -68,12 +69,12 @@ class TrustLevelForm(FlaskForm):
     reason = StringField("Reason", filters=[_plain])
 
 
-class ModeratorForm(FlaskForm):
+class ModeratorForm(KindredForm):
     email = StringField("Member's email address", filters=[_plain])
     grant = HiddenField(default="1")
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(KindredForm):
     class Meta:
         csrf = False  # a GET filter changes nothing
 

@@ -43,9 +43,19 @@ from sqlalchemy import and_, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from community import blocking, limits
 from community.accounts.models import User
+from community.accounts.sessions import end_all_login_sessions
+from community.blocks import Block
+from community.chat import push
+from community.chat.models import ConversationMember, Message
+from community.chat.service import message_payload
 from community.db import after_commit, db, utcnow
 from community.errors import Conflict, Invalid, NotAllowed, NotFound, RateLimited
+from community.helping.models import Answer, AnswerComment, HelpRequest
+from community.helping.withdrawal import withdraw_member
+from community.kindness.models import Thanks
+from community.mail.outbox import queue_email
 from community.moderation.models import (
     ITEM_TYPES,
     REASONS,
@@ -54,45 +64,34 @@ from community.moderation.models import (
     HiddenItem,
     Report,
 )
+from community.network.models import Welcome
+from community.notifications.kinds import IMMEDIATE, KINDS
+from community.notifications.service import link_args, notify, render_message
+from community.safety import (  # noqa: F401 (HELD, REMOVED, hidden_ids, hold_for_review, open_case_count, removed_text: this area's names)
+    HELD,
+    REMOVED,
+    Item,
+    file_report,
+    hidden_ids,
+    hidden_row,
+    hold_for_review,
+    member_moderators,
+    open_case_count,
+    record,
+    removed_text,
+    tell_moderators_queue_started,
+)
+from community.trust import LEVELS
+from community.urls import external_url
 
 WORDS_MAX = 1000
 CONTEXT_AROUND = 3  # chat messages frozen before and after the reported one
 FOREVER = datetime(9999, 1, 1, tzinfo=UTC)
 ACTIONS = ("dismiss", "hide", "warn", "limit", "suspend")
 APPEALABLE = ("hide", "warn", "limit", "suspend")
-REMOVED = "removed by a moderator"
-HELD = "held for a moderator's review"
 
 
 # --- the audit log ----------------------------------------------------------------
-
-
-def record(
-    actor: User | None,
-    action: str,
-    *,
-    member: User | None = None,
-    item_type: str = "",
-    item_id: int | None = None,
-    reason: str = "",
-    **details,
-) -> AuditEntry:
-    """Append one row to the audit log (``actor`` None: the system). Flushes."""
-    entry = AuditEntry(
-        created_at=utcnow(),
-        actor_id=actor.id if actor is not None else None,
-        actor_name=actor.display_name if actor is not None else "the system",
-        action=action,
-        member_id=member.id if member is not None else None,
-        member_name=member.display_name if member is not None else "",
-        item_type=item_type,
-        item_id=item_id,
-        reason=reason or "",
-        details=details,
-    )
-    db.session.add(entry)
-    db.session.flush()
-    return entry
 
 
 def audit_page(
@@ -151,7 +150,6 @@ def set_moderator(actor: User | None, member: User, on: bool) -> bool:
 
 
 def set_trust_level(moderator: User, member: User, level: int | None, reason: str) -> None:
-    from community.moderation.trust import LEVELS
 
     require_moderator(moderator)
     if level is not None and not 0 <= level < len(LEVELS):
@@ -163,22 +161,9 @@ def set_trust_level(moderator: User, member: User, level: int | None, reason: st
 # --- reporting ----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Item:
-    type: str
-    id: int
-    author: User
-    text: str
-    context: dict = field(default_factory=dict)
-
-
 def access_item(viewer: User, item_type: str, item_id: int) -> Item:
     """The item as the viewer can see it, with its author and text, or NotFound
     (missing and "not yours to see" answer alike)."""
-    from community.chat.models import ConversationMember, Message
-    from community.helping.models import Answer, AnswerComment, HelpRequest
-    from community.kindness.models import Thanks
-    from community.network.models import Welcome
 
     if item_type not in ITEM_TYPES:
         raise NotFound()
@@ -276,53 +261,14 @@ def report(
     _check_rate(reporter.id)
     queue_was_empty = open_case_count() == 0
     _lock_member(item.author.id)
-    new = _file(reporter, item, reason, words)
+    new = file_report(reporter, item, reason, words)
     if new is None:
         raise Conflict("You have reported this already; a moderator will look at it.")
     if block:
-        from community.chat.service import block as block_member
-
-        block_member(reporter, item.author)
+        blocking.block(reporter, item.author)
     _first_response(item)
     if queue_was_empty:
-        _tell_moderators_queue_started()
-    return new
-
-
-def hold_for_review(author: User, item_type: str, item_id: int, text: str) -> None:
-    """Hold a new member's item (a link they may not send yet) for a moderator:
-    hidden as "held" until a moderator dismisses the case. Flushes."""
-    item = Item(item_type, item_id, author, text, {"held": True})
-    queue_was_empty = open_case_count() == 0
-    _file(None, item, "spam", "A new member's link, held for review.")
-    db.session.add(HiddenItem(item_type=item_type, item_id=item_id, user_id=author.id,
-                              automatic=True, held=True, created_at=utcnow()))  # fmt: skip
-    record(None, "hold", member=author, item_type=item_type, item_id=item_id,
-           reason="a link from a new member")  # fmt: skip
-    if queue_was_empty:
-        _tell_moderators_queue_started()
-
-
-def _file(reporter: User | None, item: Item, reason: str, words: str) -> Report | None:
-    context = dict(item.context)
-    context.setdefault("text", item.text)
-    new = Report(
-        reporter_id=reporter.id if reporter is not None else None,
-        reported_id=item.author.id,
-        item_type=item.type,
-        item_id=item.id,
-        reason=reason,
-        words=words,
-        context=context,
-        status="open",
-        created_at=utcnow(),
-    )
-    try:
-        with db.session.begin_nested():
-            db.session.add(new)
-            db.session.flush()
-    except IntegrityError:
-        return None
+        tell_moderators_queue_started()
     return new
 
 
@@ -340,10 +286,9 @@ def _already_reported(reporter_id: int, item_type: str, item_id: int) -> bool:
 
 
 def _check_rate(user_id: int) -> None:
-    from community.extensions import limiter
 
     limit = current_app.config.get("REPORT_RATE_LIMIT", "10 per hour")
-    if not limiter.limiter.hit(parse_limit(limit), "report", str(user_id)):
+    if not limits.hit(parse_limit(limit), "report", str(user_id)):
         raise RateLimited(f"You have sent many reports lately (the limit is {limit}).")
 
 
@@ -381,7 +326,7 @@ def _first_response(item: Item) -> None:
             _in_good_standing(),
         )
     )
-    if reporters >= config["AUTO_HIDE_REPORTERS"] and _hidden_row(item.type, item.id) is None:
+    if reporters >= config["AUTO_HIDE_REPORTERS"] and hidden_row(item.type, item.id) is None:
         db.session.add(HiddenItem(item_type=item.type, item_id=item.id, user_id=item.author.id,
                                   automatic=True, created_at=utcnow()))  # fmt: skip
         db.session.flush()
@@ -410,10 +355,6 @@ def _first_response(item: Item) -> None:
                    reason=f"{open_reports} open reports; limited pending review")  # fmt: skip
 
 
-def _hidden_row(item_type: str, item_id: int) -> HiddenItem | None:
-    return db.session.get(HiddenItem, (item_type, item_id))
-
-
 # --- the queue ------------------------------------------------------------------------
 
 
@@ -432,17 +373,6 @@ class Case:
     @property
     def item_label(self) -> str:
         return ITEM_TYPES[self.key[1]]
-
-
-def open_case_count() -> int:
-    return db.session.scalar(
-        select(func.count()).select_from(
-            select(Report.reported_id, Report.item_type, Report.item_id)
-            .where(Report.status == "open")
-            .group_by(Report.reported_id, Report.item_type, Report.item_id)
-            .subquery()
-        )
-    )
 
 
 def queue(moderator: User, limit: int = 50) -> list[Case]:
@@ -493,7 +423,6 @@ def queue(moderator: User, limit: int = 50) -> list[Case]:
 
 def member_histories(member_ids: set[int]) -> dict[int, dict]:
     """For each member: earlier reports, actions against them, blocks, last messages."""
-    from community.chat.models import Block, Message
 
     history = {mid: {"reports": 0, "actions": [], "blocked_by": 0, "messages": []}
                for mid in member_ids}  # fmt: skip
@@ -649,7 +578,7 @@ def act(
 
 
 def hide_item(moderator: User, member: User, item_type: str, item_id: int, reason: str) -> None:
-    row = _hidden_row(item_type, item_id)
+    row = hidden_row(item_type, item_id)
     if row is None:
         db.session.add(HiddenItem(item_type=item_type, item_id=item_id, user_id=member.id,
                                   created_at=utcnow()))  # fmt: skip
@@ -671,8 +600,6 @@ def limit_member(moderator: User, member: User, days: int, reason: str, **item) 
 def suspend_member(moderator: User, member: User, days: int | None, reason: str, **item) -> None:
     """Suspend: sign-in refused, every session ended (sockets closed after
     commit), their helping ended kindly for the others; the email always goes."""
-    from community.accounts.sessions import end_all_login_sessions
-    from community.helping.withdrawal import withdraw_member
 
     if member.is_admin:
         raise NotAllowed("An admin cannot be suspended here.")
@@ -695,7 +622,7 @@ def reinstate(moderator: User, member: User, reason: str, *, appeal: Appeal | No
     member.limited_until, member.limited_automatically = None, False
     member.suspended_until = None
     if appeal is not None and appeal.entry.action == "hide" and appeal.entry.item_type:
-        row = _hidden_row(appeal.entry.item_type, appeal.entry.item_id)
+        row = hidden_row(appeal.entry.item_type, appeal.entry.item_id)
         if row is not None:
             db.session.delete(row)
             _push_hidden(appeal.entry.item_type, appeal.entry.item_id, hidden=False)
@@ -706,7 +633,7 @@ def reinstate(moderator: User, member: User, reason: str, *, appeal: Appeal | No
 
 
 def _undo_automatic(member: User, item_type: str, item_id: int) -> None:
-    row = _hidden_row(item_type, item_id)
+    row = hidden_row(item_type, item_id)
     if row is not None and row.automatic:
         db.session.delete(row)
         db.session.flush()
@@ -764,7 +691,7 @@ def ask_for_review(user: User, entry_id: int, words: str) -> Appeal:
            reason=words, entry_id=entry.id)  # fmt: skip
     queue_was_empty = open_case_count() == 0 and open_appeal_count() == 1
     if queue_was_empty:
-        _tell_moderators_queue_started()
+        tell_moderators_queue_started()
     return appeal
 
 
@@ -816,48 +743,10 @@ def decide_appeal(moderator: User, appeal_id: int, decision: str, reason: str) -
 # --- what pages show ---------------------------------------------------------------------
 
 
-def hidden_ids(item_type: str) -> dict[int, bool]:
-    """Hidden items of a type: id -> held (True) or removed. One query per type
-    per request (hidden items are few), cached for the request."""
-    from flask import g, has_request_context
-
-    cache = g.setdefault("hidden_items", {}) if has_request_context() else {}
-    if item_type not in cache:
-        cache[item_type] = dict(
-            db.session.execute(
-                select(HiddenItem.item_id, HiddenItem.held).where(HiddenItem.item_type == item_type)
-            ).all()
-        )
-    return cache[item_type]
-
-
-def removed_text(item_type: str, item_id: int) -> str | None:
-    """What to show instead of the item, or None when it shows."""
-    held = hidden_ids(item_type).get(item_id)
-    if held is None:
-        return None
-    return HELD if held else REMOVED
-
-
-def member_moderators() -> list[User]:
-    return list(
-        db.session.scalars(
-            select(User).where(
-                (User.is_moderator.is_(True)) | (User.is_admin.is_(True)),
-                User.deleted_at.is_(None),
-            )
-        )
-    )
-
-
 # --- telling people -------------------------------------------------------------------------
 
 
 def _tell_member(member: User, kind: str, data: dict, *, always_email: bool = False) -> None:
-    from community.mail.outbox import queue_email
-    from community.notifications.kinds import IMMEDIATE, KINDS
-    from community.notifications.service import link_args, notify, render_message
-    from community.urls import external_url
 
     notification = notify(member, kind, data)
     if always_email and notification.delivery != IMMEDIATE:
@@ -875,7 +764,6 @@ def _tell_member(member: User, kind: str, data: dict, *, always_email: bool = Fa
 
 
 def _tell_reporters(reporter_ids: list[int], item_type: str, *, acted: bool) -> None:
-    from community.notifications.service import notify
 
     label = ITEM_TYPES[item_type]
     for reporter in db.session.scalars(select(User).where(User.id.in_(reporter_ids))):
@@ -886,20 +774,12 @@ def _tell_reporters(reporter_ids: list[int], item_type: str, *, acted: bool) -> 
         })  # fmt: skip
 
 
-def _tell_moderators_queue_started() -> None:
-    from community.notifications.service import notify
-
-    for moderator in member_moderators():
-        notify(moderator, "moderation_queue", {})
-
-
 def send_queue_digest() -> int:
     """Daily, while the queue is not empty: each moderator hears how many cases
     wait. Returns how many were told (a job; commits)."""
     cases, appeals = open_case_count(), open_appeal_count()
     if not cases and not appeals:
         return 0
-    from community.notifications.service import notify
 
     told = 0
     for moderator in member_moderators():
@@ -913,18 +793,12 @@ def _push_hidden(item_type: str, item_id: int, *, hidden: bool) -> None:
     """Open chat pages replace (or restore) a hidden message at once."""
     if item_type != "message":
         return
-    from community.chat.models import Message
-
     message = db.session.get(Message, item_id)
     if message is None:
         return
     conversation_id = message.conversation_id
 
-    def push() -> None:
-        from community.chat import realtime
-        from community.chat.models import ConversationMember
-        from community.chat.service import message_payload
-
+    def tell() -> None:
         shown = db.session.get(Message, item_id)
         if shown is None:
             return
@@ -933,6 +807,6 @@ def _push_hidden(item_type: str, item_id: int, *, hidden: bool) -> None:
                 ConversationMember.conversation_id == conversation_id
             )
         ).all()
-        realtime.tell_hidden(message_payload(shown), list(members))
+        push.tell_hidden(message_payload(shown), list(members))
 
-    after_commit(push)
+    after_commit(tell)

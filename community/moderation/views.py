@@ -25,10 +25,11 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
+from community import trust
 from community.accounts.models import User
+from community.accounts.service import find_by_email
 from community.db import db
-from community.errors import NotFound
-from community.moderation import service, trust
+from community.moderation import service
 from community.moderation.forms import (
     ActionForm,
     AppealDecisionForm,
@@ -84,10 +85,9 @@ def _safe_next(target: str | None) -> str:
 @bp.route("/report/<item_type>/<int:item_id>", methods=["GET", "POST"])
 @login_required
 def report(item_type: str, item_id: int):
-    try:
-        item = service.access_item(_me(), item_type, item_id)
-    except NotFound:
-        abort(404)
+    item, error = run(service.access_item, _me(), item_type, item_id)
+    if error is not None:
+        abort(404)  # every refusal to see an item answers as "no such item"
     form = ReportForm()
     if request.method == "GET":
         form.next.data = request.referrer if request.referrer else ""
@@ -255,8 +255,6 @@ def audit_csv():
 @bp.post("/moderation/moderators")
 @admin_required
 def moderators():
-    from community.accounts.service import find_by_email
-
     form = ModeratorForm()
     if not form.validate_on_submit():
         abort(400)

@@ -11,12 +11,11 @@ from sqlalchemy import and_, delete, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload
 
-from community import blocks
+from community import blocks, trust
 from community.accounts.models import User
 from community.db import db, utcnow
 from community.errors import Invalid, RateLimited
 from community.limits import record_act
-from community.moderation import trust
 from community.network.models import Follow
 from community.notifications.service import notify
 

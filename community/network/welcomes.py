@@ -12,10 +12,9 @@ from datetime import timedelta
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
-from community import blocks
+from community import blocks, trust
 from community.accounts.models import User
 from community.db import db, utcnow
-from community.moderation import trust
 from community.network import coach
 from community.network.follows import NetworkError, is_following
 from community.network.models import Welcome

@@ -12,6 +12,7 @@ from markupsafe import Markup, escape
 from community.chat.service import unread_total
 from community.chat.text import linkify
 from community.notifications.service import unread_count
+from community.safety import removed_text
 
 AVATAR_COLOURS = 8
 
@@ -67,8 +68,6 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["nl2br"] = nl2br
     app.jinja_env.filters["human_date"] = human_date
     app.jinja_env.filters["linkify"] = linkify
-    from community.moderation.service import removed_text
-
     # removed(type, id): "removed by a moderator" (or "held...") when hidden, else None.
     app.jinja_env.globals["removed"] = removed_text
 

@@ -10,11 +10,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from community import blocks, trust
 from community.accounts.models import LoginSession
 from community.chat import service as chat
 from community.db import db, utcnow
 from community.errors import Conflict, Invalid, NotAllowed, NotFound, RateLimited
-from community.moderation import service, trust
+from community.moderation import service
 from community.moderation.models import AuditEntry, HiddenItem, Report
 from community.notifications.models import Notification
 from tests.builders import make_match
@@ -93,7 +94,7 @@ def test_report_and_block_in_one_step(people):
     ann, ben, *_, messages = people
     service.report(ann, "message", messages[1].id, "harassment", block=True)
     db.session.commit()
-    assert chat.has_blocked(ann.id, ben.id)
+    assert blocks.has_blocked(ann.id, ben.id)
 
 
 def test_hide_replaces_the_message_everywhere_and_tells_the_reporter(people):

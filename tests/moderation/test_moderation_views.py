@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from community import blocks
 from community.chat import service as chat
 from community.db import db
 from community.moderation import service
@@ -46,7 +47,7 @@ def test_report_from_the_chat_page_and_block(app, client, make_user):
         data={"reason": "harassment", "words": "It hurts.", "block": "y", "next": "/chats"},
     )
     assert response.status_code == 302 and response.headers["Location"] == "/chats"
-    assert chat.has_blocked(ann.id, ben.id)
+    assert blocks.has_blocked(ann.id, ben.id)
     assert db.session.scalar(select(Report.words)) == "It hurts."
 
 

@@ -34,7 +34,11 @@ from flask import current_app
 from limits import parse as parse_limit
 from sqlalchemy import func, select
 
+from community import limits
 from community.db import db, utcnow
+from community.helping.models import HelpRequest, RequestStatus
+from community.kindness.models import HelpAct
+from community.moderation.models import AuditEntry
 
 
 @dataclass(frozen=True)
@@ -108,14 +112,10 @@ def level_of(user) -> Level:
 
 
 def _thanks_received(user_id: int) -> int:
-    from community.kindness.models import HelpAct
-
     return db.session.scalar(select(func.count(HelpAct.id)).where(HelpAct.helper_id == user_id))
 
 
 def _has_strikes(user_id: int) -> bool:
-    from community.moderation.models import AuditEntry
-
     return (
         db.session.scalar(
             select(AuditEntry.id)
@@ -186,8 +186,6 @@ def links_held(user, text: str) -> bool:
 
 
 def _open_requests_refusal(user, level: Level) -> str | None:
-    from community.helping.models import HelpRequest, RequestStatus
-
     open_now = db.session.scalar(
         select(func.count(HelpRequest.id)).where(
             HelpRequest.requester_id == user.id,
@@ -204,9 +202,7 @@ def _open_requests_refusal(user, level: Level) -> str | None:
 
 
 def _hit(user_id: int, act: str, allowed: int) -> bool:
-    from community.extensions import limiter
-
-    return limiter.limiter.hit(parse_limit(f"{allowed} per day"), "trust", act, str(user_id))
+    return limits.hit(parse_limit(f"{allowed} per day"), "trust", act, str(user_id))
 
 
 def next_level_in(user) -> timedelta | None:
