@@ -32,6 +32,7 @@ from community.helping import withdrawal
 from community.helping.views import bp as helping_bp
 from community.kindness.views import bp as kindness_bp
 from community.manuscripts.views import bp as manuscripts_bp
+from community.moderation.views import bp as moderation_bp
 from community.network.views import bp as network_bp
 from community.notifications.views import bp as notifications_bp
 from community.profiles.views import bp as profiles_bp
@@ -134,6 +135,7 @@ def _register_areas(app: Flask) -> None:
     app.register_blueprint(chat_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(moderation_bp)
     register_template_helpers(app)
 
 

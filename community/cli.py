@@ -28,6 +28,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(jobs_group)
     app.cli.add_command(seed_demo)
     app.cli.add_command(ripples_group)
+    app.cli.add_command(moderator_command)
 
 
 def run_command(body, *args, **kwargs):
@@ -120,6 +121,24 @@ def _make_admin(email: str, name: str, password: str, promote_existing: bool):
         db.session.execute(delete(AccountToken).where(AccountToken.user_id == user.id))
     user.is_admin = True
     return user
+
+
+@click.command("moderator")
+@click.argument("email")
+@click.option("--revoke", is_flag=True, help="Take the role back instead.")
+def moderator_command(email: str, revoke: bool) -> None:
+    """Appoint a member as moderator (or take the role back); written to the audit log."""
+    from community.accounts.service import find_by_email
+    from community.db import db
+    from community.moderation.service import set_moderator
+
+    user = find_by_email(email)
+    if user is None:
+        raise click.BadParameter("no member has that email address", param_hint="email")
+    changed = set_moderator(None, user, not revoke)
+    db.session.commit()
+    state = "no longer a moderator" if revoke else "a moderator"
+    click.echo(f"{user.email} is {state}{'' if changed else ' (unchanged)'}.")
 
 
 @click.group("jobs")

@@ -112,9 +112,18 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
         "RATELIMIT_SWALLOW_ERRORS": True,
         "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
-        "LOGIN_LIMIT_PER_ACCOUNT": env.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes"),
+        # Failed logins per account and IP address (slows a guesser), per account from
+        # everywhere (a ceiling far above what one address may try), and all
+        # attempts per IP address.
+        "LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS": env.get(
+            "LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS", "5 per 15 minutes"
+        ),
+        "LOGIN_LIMIT_PER_ACCOUNT": env.get("LOGIN_LIMIT_PER_ACCOUNT", "100 per hour"),
         "LOGIN_LIMIT_PER_ADDRESS": env.get("LOGIN_LIMIT_PER_ADDRESS", "30 per 15 minutes"),
+        # Emails a member can make the site send: per IP address, and per account
+        # or destination address, each across every route that sends one.
         "EMAIL_LIMIT_PER_ADDRESS": env.get("EMAIL_LIMIT_PER_ADDRESS", "10 per hour"),
+        "EMAIL_LIMIT_PER_ACCOUNT": env.get("EMAIL_LIMIT_PER_ACCOUNT", "3 per hour"),
         # Argon2id at OWASP's recommended minimum (m=19 MiB, t=2, p=1).
         "ARGON2_TIME_COST": _int("ARGON2_TIME_COST", 2),
         "ARGON2_MEMORY_COST": _int("ARGON2_MEMORY_COST", 19 * 1024),
@@ -161,6 +170,22 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
         "MANUSCRIPT_MAX_CHAPTERS": _int("MANUSCRIPT_MAX_CHAPTERS", 200),
         "MANUSCRIPT_ACCESS_DAYS": _int("MANUSCRIPT_ACCESS_DAYS", 30),
         "MANUSCRIPT_SESSION_MINUTES": _int("MANUSCRIPT_SESSION_MINUTES", 60),
+        # Floods: a repeat of a notification about the same thing within this many
+        # hours is dropped (community/notifications/kinds.py, same_thing); a
+        # member has at most this many open requests, and posts at most this
+        # many a day.
+        "NOTIFICATION_REPEAT_HOURS": _int("NOTIFICATION_REPEAT_HOURS", 24),
+        "MAX_OPEN_REQUESTS": _int("MAX_OPEN_REQUESTS", 3),
+        "REQUESTS_PER_DAY": _int("REQUESTS_PER_DAY", 6),
+        # Moderation (README, "Moderation"): reports a member may send; the
+        # automatic first response (hide an item at N distinct reporters in good
+        # standing, limit a member at M open reports); trust levels' daily
+        # limits on or off; a new member's link in chat: "refuse" or "hold".
+        "REPORT_RATE_LIMIT": env.get("REPORT_RATE_LIMIT", "10 per hour"),
+        "AUTO_HIDE_REPORTERS": _int("AUTO_HIDE_REPORTERS", 3),
+        "AUTO_LIMIT_REPORTS": _int("AUTO_LIMIT_REPORTS", 5),
+        "TRUST_LIMITS": _bool(env.get("TRUST_LIMITS"), True),
+        "TRUST_NEW_LINKS": env.get("TRUST_NEW_LINKS", "refuse"),
     }
     config.update(overrides)
 

@@ -45,6 +45,8 @@ from typing import Any
 from flask import Flask, current_app, has_app_context
 from redis import Redis
 from rq import Queue, Retry, Worker
+from rq.exceptions import NoSuchJobError
+from rq.job import Job
 from sqlalchemy import String, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
@@ -86,6 +88,12 @@ class PeriodicJob:
 
 
 PERIODIC: tuple[PeriodicJob, ...] = (
+    PeriodicJob(
+        "moderation-digest",
+        "community.moderation.service:send_queue_digest",
+        86400,
+        "Remind moderators, once a day, of what waits in the queue (if anything).",
+    ),
     PeriodicJob(
         "sweep-outbox",
         "community.mail.outbox:sweep_unsent",
@@ -270,9 +278,6 @@ def waiting(job_id: str) -> bool:
     A "started" job does not count: it may belong to a worker killed mid-run
     (RQ keeps saying "started" until it cleans up), and the job's own claim
     keeps a second run from doing the work twice."""
-    from rq.exceptions import NoSuchJobError
-    from rq.job import Job
-
     connection = redis_connection()
     if connection is None:
         return False

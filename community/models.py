@@ -33,6 +33,7 @@ from community.manuscripts.models import (
     QuestionAnswer,
     Reader,
 )
+from community.moderation.models import Appeal, AuditEntry, HiddenItem, Report
 from community.network.models import Follow, Welcome
 from community.notifications.models import Notification, NotificationPreference
 from community.profiles.models import Genre, Profile, ProfileLink, Skill
@@ -41,6 +42,8 @@ __all__ = [
     "AccountToken",
     "Answer",
     "AnswerComment",
+    "Appeal",
+    "AuditEntry",
     "Block",
     "CameBack",
     "Chapter",
@@ -53,6 +56,7 @@ __all__ = [
     "Genre",
     "HelpAct",
     "HelpRequest",
+    "HiddenItem",
     "JobLease",
     "KindnessPrivacy",
     "LoginSession",
@@ -71,6 +75,7 @@ __all__ = [
     "Question",
     "QuestionAnswer",
     "Reader",
+    "Report",
     "RippleState",
     "Skill",
     "Thanks",

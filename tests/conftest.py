@@ -90,6 +90,9 @@ def base_config(tmp_path: Path, database_url: str) -> dict:
         # are the defaults, checked in tests/accounts.
         "ARGON2_TIME_COST": 1,
         "ARGON2_MEMORY_COST": 1024,
+        # Test members are all brand new: the trust levels' daily limits would
+        # be every area's business. tests/moderation turns them on.
+        "TRUST_LIMITS": False,
     }
 
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import Email, InputRequired, Length
 
 from community.accounts.passwords import MAX_LENGTH, MIN_LENGTH
+from community.forms import KindredForm
 
 EMAIL = [
     InputRequired("Enter your email address."),
@@ -39,7 +39,7 @@ def current_password_field(label: str = "Current password") -> PasswordField:
     )
 
 
-class SignupForm(FlaskForm):
+class SignupForm(KindredForm):
     display_name = StringField(
         "Your name",
         validators=[
@@ -52,7 +52,7 @@ class SignupForm(FlaskForm):
     password = new_password_field()
 
 
-class LoginForm(FlaskForm):
+class LoginForm(KindredForm):
     email = EmailField("Email", validators=EMAIL, render_kw={"autocomplete": "username"})
     password = PasswordField(
         "Password",
@@ -62,25 +62,25 @@ class LoginForm(FlaskForm):
     remember = BooleanField("Keep me logged in on this device for 30 days")
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(KindredForm):
     email = EmailField("Email", validators=EMAIL, render_kw={"autocomplete": "email"})
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(KindredForm):
     password = new_password_field("New password")
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(KindredForm):
     current_password = current_password_field()
     new_password = new_password_field("New password")
 
 
-class ChangeEmailForm(FlaskForm):
+class ChangeEmailForm(KindredForm):
     new_email = EmailField("New email", validators=EMAIL, render_kw={"autocomplete": "email"})
     password = current_password_field()
 
 
-class DeleteAccountForm(FlaskForm):
+class DeleteAccountForm(KindredForm):
     password = current_password_field()
     confirm = BooleanField(
         "I understand that my profile is deleted and cannot be brought back",
@@ -88,5 +88,5 @@ class DeleteAccountForm(FlaskForm):
     )
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(KindredForm):
     """A form with nothing but its CSRF token, for buttons that change state."""

@@ -27,6 +27,12 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Standing, kept by community.moderation (its module docstring has the rules).
+    is_moderator: Mapped[bool] = mapped_column(default=False)
+    trust_level_set: Mapped[int | None] = mapped_column()  # a moderator's choice, else computed
+    limited_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    limited_automatically: Mapped[bool] = mapped_column(default=False)
+    suspended_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     profile: Mapped[Profile] = relationship(  # noqa: F821
         back_populates="user", uselist=False, cascade="all, delete-orphan"
@@ -50,8 +56,20 @@ class User(UserMixin, db.Model):
         return self.deleted_at is not None
 
     @property
+    def is_suspended(self) -> bool:
+        return self.suspended_until is not None and self.suspended_until > utcnow()
+
+    @property
+    def is_limited(self) -> bool:
+        return self.limited_until is not None and self.limited_until > utcnow()
+
+    @property
+    def can_moderate(self) -> bool:
+        return self.is_moderator or self.is_admin
+
+    @property
     def is_active(self) -> bool:  # Flask-Login: inactive members cannot log in
-        return self.deleted_at is None
+        return self.deleted_at is None and not self.is_suspended
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"

@@ -32,6 +32,7 @@ from community.mail.outbox import queue_email
 from community.notifications.models import Notification, NotificationPreference
 from community.notifications.service import notify
 from community.profiles.models import Profile
+from community.text import clean_text
 from community.urls import external_url
 
 VERIFY = "verify_email"
@@ -149,7 +150,7 @@ def sign_up(email: str, display_name: str, password: str) -> User | None:
 
 
 def clean_display_name(name: str) -> str:
-    name = " ".join(name.split())
+    name = " ".join(clean_text(name).split())
     if not name:
         raise AccountError("Tell us the name you would like to be known by.", "display_name")
     if len(name) > DISPLAY_NAME_MAX:
@@ -202,9 +203,10 @@ def authenticate(email: str, password: str) -> User | None:
 
 def log_in(email: str, password: str, *, remember: bool, user_agent: str = "") -> User | None:
     """Authenticate and start a login session; None when the email and password
-    do not match an account (nothing else is written then)."""
+    do not match an account (nothing else is written then). A suspended
+    member is returned without a session: they may read why, not sign in."""
     user = authenticate(email, password)
-    if user is not None:
+    if user is not None and not user.is_suspended:
         sessions.start_login_session(user, remember=remember, user_agent=user_agent)
     return user
 

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required, logout_user
 
 from community.accounts import service, sessions
@@ -18,6 +28,7 @@ from community.accounts.forms import (
     SignupForm,
 )
 from community.extensions import limiter
+from community.network_address import client_address
 from community.site.actions import error_on_field, run
 
 bp = Blueprint("accounts", __name__)
@@ -39,12 +50,79 @@ def _link_invalid(error):
     return render_template("accounts/link_invalid.html", message=str(error)), 400
 
 
+# --- limits -----------------------------------------------------------------
+#
+# Limits are kept in Flask-Limiter's storage (Redis when configured), so every
+# web process counts the same attempts. The key functions read the address
+# from the posted form; a missing field counts under the empty address.
+
+EMAIL_LIMITED = (
+    "We have sent several emails for this lately. Please wait an hour before asking "
+    "for another; check your spam folder in the meantime."
+)
+
+
+def _typed_address(field: str = "email") -> str:
+    return service.normalize_email(request.form.get(field, ""))[:254]
+
+
 def _login_account_key() -> str:
-    return "login-account:" + service.normalize_email(request.form.get("email", ""))[:254]
+    return "login-account:" + _typed_address()
+
+
+def _login_pair_key() -> str:
+    return f"login-pair:{client_address()}:{_typed_address()}"
 
 
 def _login_failed(response) -> bool:
     return bool(g.get("login_failed"))
+
+
+def _to_typed_address() -> str:
+    """Emails to the address typed in the form (sign-up, forgotten password)."""
+    return "email-to:" + _typed_address()
+
+
+def _to_new_address() -> str:
+    """Emails to the new address typed on the settings page."""
+    return "email-to:" + _typed_address("email-new_email")
+
+
+def _to_member() -> str:
+    """Emails to (or for) the logged-in member's account."""
+    return f"email-account:{current_user.get_id()}"
+
+
+def _anonymous() -> bool:
+    return not current_user.is_authenticated
+
+
+def email_limited(*account_keys):
+    """Limit a route that sends an email: per IP address across every such route,
+    and per account or destination address (``account_keys``) across every such
+    route too, so that alternating routes does not double the allowance. Over
+    either limit: 429 with EMAIL_LIMITED, before the view runs (no outbox row)."""
+
+    def decorate(view):
+        for key_func in account_keys:
+            view = limiter.shared_limit(
+                lambda: current_app.config["EMAIL_LIMIT_PER_ACCOUNT"],
+                scope="email-account",
+                key_func=key_func,
+                methods=["POST"],
+                error_message=EMAIL_LIMITED,
+                # The limits run before login_required: a visitor who is not
+                # logged in is sent to log in, and counted per address only.
+                exempt_when=_anonymous if key_func is _to_member else None,
+            )(view)
+        return limiter.shared_limit(
+            lambda: current_app.config["EMAIL_LIMIT_PER_ADDRESS"],
+            scope="email-ip",
+            methods=["POST"],
+            error_message=EMAIL_LIMITED,
+        )(view)
+
+    return decorate
 
 
 def _safe_next(target: str | None) -> str:
@@ -63,7 +141,7 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/signup", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["EMAIL_LIMIT_PER_ADDRESS"], methods=["POST"])
+@email_limited(_to_typed_address)
 def signup():
     if current_user.is_authenticated:
         return redirect(url_for("site.home"))
@@ -95,6 +173,7 @@ def verify_email(token: str):
 
 @bp.post("/verify/resend")
 @login_required
+@email_limited(_to_member)
 def resend_verification():
     if not ConfirmForm().validate_on_submit():
         return redirect(url_for("site.home"))
@@ -107,7 +186,17 @@ def resend_verification():
 
 
 @bp.route("/login", methods=["GET", "POST"])
+# Three limits (README, Security): attempts per IP address across accounts;
+# failed attempts per account and IP address, which slows a guesser without
+# touching the owner elsewhere; and a far higher ceiling of failed attempts per
+# account from everywhere, against guessing spread over many addresses.
 @limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"])
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS"],
+    key_func=_login_pair_key,
+    methods=["POST"],
+    deduct_when=_login_failed,
+)
 @limiter.limit(
     lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
     key_func=_login_account_key,
@@ -126,6 +215,12 @@ def login():
             remember=form.remember.data,
             user_agent=request.user_agent.string,
         )
+        if user is not None and user.is_suspended:
+            # The password was right: they may read why and ask for a review,
+            # never sign in (community.moderation.views.standing).
+            session["suspended_member_id"] = user.id
+            flash("Your account is suspended, so you cannot log in.", "error")
+            return redirect(url_for("moderation.standing"))
         if user is not None:
             flash(f"Welcome back, {user.display_name}.", "success")
             return redirect(_safe_next(request.args.get("next")))
@@ -145,7 +240,7 @@ def logout():
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["EMAIL_LIMIT_PER_ADDRESS"], methods=["POST"])
+@email_limited(_to_typed_address)
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
@@ -220,6 +315,7 @@ def _change_password(user, current_password: str, new_password: str) -> None:
 
 @bp.post("/account/email")
 @login_required
+@email_limited(_to_member, _to_new_address)
 def change_email():
     form = ChangeEmailForm(prefix="email")
     if form.validate_on_submit():

@@ -38,8 +38,11 @@ def dashboard_figures() -> dict:
     }
 
 
-def announce(title: str) -> int:
-    """Notify every verified member of an announcement. Returns how many."""
+def announce(admin: User, title: str) -> int:
+    """Notify every verified member of an announcement, and write it to the
+    audit log. Returns how many."""
+    from community.moderation.service import record
+
     count = 0
     last_id = 0
     while True:
@@ -50,6 +53,7 @@ def announce(title: str) -> int:
             .limit(ANNOUNCEMENT_BATCH)
         ).all()
         if not batch:
+            record(admin, "announce", reason=title, members=count)
             return count
         for user in batch:
             notify(user, "announcement", {"title": title})

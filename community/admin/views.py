@@ -6,11 +6,11 @@ from functools import wraps
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
 from community.admin import service
+from community.forms import KindredForm
 from community.site.actions import run
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -27,7 +27,7 @@ def admin_required(view):
     return wrapped
 
 
-class AnnouncementForm(FlaskForm):
+class AnnouncementForm(KindredForm):
     title = StringField(
         "Announcement (one or two sentences)",
         # Stripped first, so that a title of only spaces counts as empty.
@@ -52,6 +52,6 @@ def announce():
         return render_template(
             "admin/dashboard.html", figures=service.dashboard_figures(), form=form
         ), 400
-    count, _ = run(service.announce, form.title.data)
+    count, _ = run(service.announce, current_user._get_current_object(), form.title.data)
     flash(f"Announcement sent to {count} members.", "success")
     return redirect(url_for("admin.dashboard"))

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, TextAreaField
 from wtforms.validators import InputRequired
 
 from community.chat.service import MESSAGE_MAX
+from community.forms import KindredForm
 
 
-class MessageForm(FlaskForm):
+class MessageForm(KindredForm):
     # Lengths are checked by the domain (one message for both ways of sending);
     # the client id makes a double-submitted form store one message.
     body = TextAreaField(

@@ -24,12 +24,11 @@ from datetime import timedelta
 
 from flask import current_app
 from limits import parse as parse_limit
-from limits.storage import MemoryStorage
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
-from community import blocks, errors, jobs
+from community import blocks, errors, jobs, limits
 from community.accounts.models import User
 from community.chat import push
 from community.chat.models import (
@@ -41,19 +40,17 @@ from community.chat.models import (
 from community.chat.text import linkify
 from community.db import after_commit, db, utcnow
 from community.errors import Invalid, NotAllowed, RateLimited
-from community.extensions import limiter
 from community.helping.models import Match, MatchStatus
+from community.moderation import trust
 from community.network.follows import are_connected
 from community.notifications.service import notify
+from community.text import clean_text
 
 log = logging.getLogger(__name__)
 MESSAGE_MAX = 4000
 PAGE_SIZE = 50
 CATCH_UP_MAX = 500  # per conversation and per call; the client asks again for more
 CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-# Control characters other than tab and newline have no place in a chat line
-# (and NUL cannot even be stored by PostgreSQL).
-CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 class ChatError(Invalid):
@@ -117,7 +114,7 @@ def conversation_with(user: User, other: User) -> Conversation:
     key = pair_key(user.id, other.id)
     conversation = db.session.scalar(select(Conversation).where(Conversation.pair_key == key))
     if conversation is None:
-        reason = _connection_refusal(user, other.id)
+        reason = _connection_refusal(user, other.id) or trust.refusal(user, "conversation")
         if reason:
             raise Refused(reason)
         try:
@@ -205,7 +202,7 @@ def clean_body(body) -> str:
     """The text of a message, checked: 1 to MESSAGE_MAX characters of plain text."""
     if not isinstance(body, str):
         raise ChatError("A message is text.", "body")
-    body = CONTROL.sub("", body.replace("\r\n", "\n").replace("\r", "\n")).strip()
+    body = clean_text(body).strip()
     if not body:
         raise ChatError("Write something first.", "body")
     if len(body) > MESSAGE_MAX:
@@ -243,7 +240,9 @@ def send(user: User, conversation_id: int, client_id, body) -> Sent:
             raise ChatError("That message id was already used in another conversation.")
         return Sent(stored, False)
     body = clean_body(body)
-    reason = talk_refusal(conversation, user)
+    reason = talk_refusal(conversation, user) or trust.refusal(
+        user, "message", text=body, holdable=True
+    )
     if reason:
         raise Refused(reason)
     _check_rate(user.id)
@@ -257,6 +256,10 @@ def send(user: User, conversation_id: int, client_id, body) -> Sent:
         if stored is None:
             raise
         return Sent(stored, False)
+    if trust.links_held(user, body):
+        from community.moderation.service import hold_for_review
+
+        hold_for_review(user, "message", message.id, body)
     deliver_after_commit(message, recipients)
     return Sent(message, True)
 
@@ -307,16 +310,7 @@ def _check_rate(user_id: int) -> None:
     if not current_app.config.get("RATELIMIT_ENABLED", True):
         return
     item = parse_limit(current_app.config["CHAT_RATE_LIMIT"])
-    try:
-        allowed = limiter.limiter.hit(item, "chat-send", str(user_id))
-    except Exception as error:
-        # The limiter's Redis is down: count in this process meanwhile, as
-        # Flask-Limiter's in-memory fallback does for the routes.
-        log.warning("chat rate limit: storage unreachable (%s); counting in memory", error)
-        fallback = current_app.extensions.setdefault(
-            "kindred_chat_limiter", type(limiter.limiter)(MemoryStorage())
-        )
-        allowed = fallback.hit(item, "chat-send", str(user_id))
+    allowed = limits.hit(item, "chat-send", str(user_id))
     if not allowed:
         raise RateLimited(
             "You are sending messages very fast. Please wait a moment, then try again "
@@ -331,6 +325,23 @@ def deliver_after_commit(message: Message, recipients: list[int]) -> None:
 
 
 def message_payload(message: Message) -> dict:
+    from community.moderation.service import removed_text
+
+    removed = removed_text("message", message.id)
+    if removed is not None:
+        # The text never leaves the server once hidden, not even to its sender.
+        return {
+            "id": message.id,
+            "conversation_id": message.conversation_id,
+            "seq": message.seq,
+            "client_id": message.client_id,
+            "sender_id": message.sender_id,
+            "sender_name": message.sender.display_name,
+            "body": removed,
+            "html": f"<em>{removed}</em>",
+            "removed": True,
+            "created_at": message.created_at.isoformat(),
+        }
     return {
         "id": message.id,
         "conversation_id": message.conversation_id,

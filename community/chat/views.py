@@ -22,6 +22,7 @@ from community.chat.models import ConversationKind
 from community.db import db
 from community.network import welcomes
 from community.site.actions import attempt, run
+from community.site.paging import sequence_arg
 
 bp = Blueprint("chat", __name__)
 
@@ -57,8 +58,8 @@ def show(conversation_id: int):
             form.body.errors = [*form.body.errors, str(error)]
         status = 400
         conversation = _conversation(conversation_id)
-    before = request.args.get("before", type=int)
-    if before is not None and before > 0:
+    before = sequence_arg("before")
+    if before is not None:
         messages = service.before(conversation, before)
     else:
         messages = service.latest(conversation)

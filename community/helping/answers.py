@@ -15,6 +15,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from community import blocks
 from community.accounts.models import User
 from community.db import db, utcnow
+from community.errors import RateLimited
 from community.helping.capacity import is_available
 from community.helping.errors import HelpingError, NotAllowed, NotFound
 from community.helping.models import (
@@ -28,12 +29,25 @@ from community.helping.models import (
 from community.helping.offers import offer_of
 from community.helping.rank import record_answer_speed
 from community.helping.requests import require_verified, touch
+from community.limits import record_act
+from community.moderation import trust
 from community.notifications.service import notify
 from community.profiles.models import Profile
 
 NOTE_MAX = 1000
 COMMENT_MAX = 2000
 REASON_MAX = 500
+# Acts a member may do, counted as acts (community/limits.py); defaults, until
+# trust levels set their own.
+ANSWERS_PER_DAY = 30
+COMMENTS_PER_HOUR = 30
+
+
+def _count_act(user, kind: str, limit: int, per: str, why: str) -> None:
+    try:
+        record_act(user.id, kind, limit, per)
+    except RateLimited:
+        raise HelpingError(f"{why} Please come back a little later.") from None
 
 
 def _clean_text(text: str | None, limit: int, field: str, *, required: bool) -> str:
@@ -72,6 +86,11 @@ def answer_request(volunteer, request: HelpRequest, note: str) -> Answer:
     answer = existing_answer(request.id, volunteer.id)
     if answer is not None and answer.status != AnswerStatus.WITHDRAWN:
         raise HelpingError("You have already answered this request.")
+    refused = trust.refusal(volunteer, "answer", text=note)
+    if refused:
+        raise HelpingError(refused, "note")
+    # Counted as acts: answer, withdraw, answer again is two answers.
+    _count_act(volunteer, "answer", ANSWERS_PER_DAY, "day", "You have offered help a lot today.")
     now = utcnow()
     if answer is None:
         answer = Answer(request_id=request.id, volunteer_id=volunteer.id, created_at=now)
@@ -88,7 +107,12 @@ def answer_request(volunteer, request: HelpRequest, note: str) -> Answer:
     notify(
         request.requester,
         "answer_received",
-        {"request_id": request.id, "title": request.title, "name": volunteer.display_name},
+        {
+            "request_id": request.id,
+            "title": request.title,
+            "name": volunteer.display_name,
+            "user_id": volunteer.id,
+        },
     )
     return answer
 
@@ -194,7 +218,12 @@ def comment_on_answer(user, answer: Answer, body: str) -> AnswerComment:
         raise NotFound()
     if blocks.is_blocked_between(answer.volunteer_id, answer.request.requester_id):
         raise NotAllowed("You can no longer write to each other here.")
+    if answer.status in (AnswerStatus.DECLINED, AnswerStatus.WITHDRAWN):
+        # Nobody is waiting for an answer here any more; a comment would only
+        # notify someone who has said no (or taken their offer back).
+        raise NotAllowed("This offer has ended, so there is no more to say about it here.")
     body = _clean_text(body, COMMENT_MAX, "body", required=True)
+    _count_act(user, "comment", COMMENTS_PER_HOUR, "hour", "You have written a lot lately.")
     comment = AnswerComment(answer_id=answer.id, author_id=user.id, body=body)
     db.session.add(comment)
     db.session.flush()
@@ -203,7 +232,12 @@ def comment_on_answer(user, answer: Answer, body: str) -> AnswerComment:
     notify(
         other,
         "answer_comment",
-        {"request_id": answer.request_id, "title": answer.request.title, "name": user.display_name},
+        {
+            "request_id": answer.request_id,
+            "title": answer.request.title,
+            "name": user.display_name,
+            "user_id": user.id,
+        },
     )
     return comment
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -24,6 +23,7 @@ from wtforms import (
 )
 from wtforms.validators import Optional
 
+from community.forms import KindredForm
 from community.helping import answers, matches, offers, requests
 from community.helping.models import FORMAT_LABELS, HelpFormat, HelpRequest, VolunteerOffer
 from community.profiles import taxonomy
@@ -89,7 +89,7 @@ def _ids(lookup, slugs) -> list[int]:
     return [row.id for row in rows]
 
 
-class RequestForm(FlaskForm):
+class RequestForm(KindredForm):
     title = StringField(
         "Title",
         filters=[_plain],
@@ -157,7 +157,7 @@ class RequestForm(FlaskForm):
         )
 
 
-class OfferForm(FlaskForm):
+class OfferForm(KindredForm):
     skills = MultiCheckboxField("I can help with")
     genres = MultiCheckboxField("Genres I like to help with")
     monthly_capacity = LenientIntegerField(
@@ -199,7 +199,7 @@ class OfferForm(FlaskForm):
         )
 
 
-class AnswerForm(FlaskForm):
+class AnswerForm(KindredForm):
     note = TextAreaField(
         "Your note",
         filters=[_plain_multiline],
@@ -207,7 +207,7 @@ class AnswerForm(FlaskForm):
     )
 
 
-class CommentForm(FlaskForm):
+class CommentForm(KindredForm):
     body = TextAreaField(
         "Your message",
         filters=[_plain_multiline],
@@ -215,7 +215,7 @@ class CommentForm(FlaskForm):
     )
 
 
-class DeclineForm(FlaskForm):
+class DeclineForm(KindredForm):
     reason = TextAreaField(
         "A kind word (optional)",
         filters=[_plain_multiline],
@@ -223,7 +223,7 @@ class DeclineForm(FlaskForm):
     )
 
 
-class CancelForm(FlaskForm):
+class CancelForm(KindredForm):
     reason = TextAreaField(
         "Why are you cancelling?",
         filters=[_plain_multiline],
@@ -231,7 +231,7 @@ class CancelForm(FlaskForm):
     )
 
 
-class BoardForm(FlaskForm):
+class BoardForm(KindredForm):
     """The board's search, filters and order: a GET form, so no CSRF token.
 
     A value that is not one of the choices (an old bookmark) is dropped.

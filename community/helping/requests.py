@@ -18,11 +18,12 @@ from datetime import date, datetime, timedelta
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import exists, select, update
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from community import jobs
 from community.db import ID_MAX, db, utcnow
+from community.errors import RateLimited
 from community.helping import search
 from community.helping.errors import HelpingError, NotAllowed, NotFound
 from community.helping.models import (
@@ -34,6 +35,8 @@ from community.helping.models import (
     RequestStatus,
     request_skills,
 )
+from community.limits import record_act
+from community.moderation import trust
 from community.notifications.service import notify
 from community.profiles.models import Genre, Profile, Skill
 
@@ -113,10 +116,29 @@ def _clean(data: RequestInput, *, places_taken: int = 0) -> RequestInput:
     )
 
 
-def post_request(user, data: RequestInput) -> HelpRequest:
-    """Post a request for help. Only verified members may. Flushes."""
+def post_request(
+    user, data: RequestInput, *, max_open: int | None = None, per_day: int | None = None
+) -> HelpRequest:
+    """Post a request for help. Only verified members may. Flushes.
+
+    ``max_open``: refused while the member has that many open requests.
+    ``per_day``: refused past that many posts a day, counted as acts (posting
+    and closing does not give a post back). The site passes its settings
+    (MAX_OPEN_REQUESTS, REQUESTS_PER_DAY); None is no limit (seeding, tests).
+    """
     require_verified(user)
     data = _clean(data)
+    refused = trust.refusal(user, "request", text="")
+    if refused:
+        raise NotAllowed(refused)
+    _check_open_requests(user, max_open)
+    if per_day is not None:
+        try:
+            record_act(user.id, "post_request", per_day, "day")
+        except RateLimited:
+            raise HelpingError(
+                "You have asked for help many times today. Please come back tomorrow."
+            ) from None
     now = utcnow()
     request = HelpRequest(
         requester_id=user.id,
@@ -136,6 +158,21 @@ def post_request(user, data: RequestInput) -> HelpRequest:
     db.session.flush()
     search.index_request(request.id, request.title, request.details)
     return request
+
+
+def _check_open_requests(user, max_open: int | None) -> None:
+    if max_open is None:
+        return
+    open_now = db.session.scalar(
+        select(func.count())
+        .select_from(HelpRequest)
+        .where(HelpRequest.requester_id == user.id, HelpRequest.status == RequestStatus.OPEN)
+    )
+    if open_now >= max_open:
+        raise NotAllowed(
+            f"You have {open_now} open requests. Close or complete one before asking for "
+            "more: volunteers answer a few clear requests best."
+        )
 
 
 def check_editable(user, request: HelpRequest) -> None:
@@ -189,12 +226,13 @@ def close_request(user, request: HelpRequest) -> None:
     search.unindex_request(request.id)
 
 
-def reopen_request(user, request: HelpRequest) -> None:
-    """Open a closed or expired request again."""
+def reopen_request(user, request: HelpRequest, *, max_open: int | None = None) -> None:
+    """Open a closed or expired request again (``max_open`` as in post_request)."""
     _require_owner(user, request)
     require_verified(user)
     if request.status not in (RequestStatus.CLOSED, RequestStatus.EXPIRED):
         raise NotAllowed("Only a closed or expired request can be reopened.")
+    _check_open_requests(user, max_open)
     request.status = RequestStatus.OPEN.value
     request.ended_at = None
     _update_fill_status(request)
@@ -462,8 +500,14 @@ def board_page(filters: BoardFilters, page: int = 1, per_page: int = PER_PAGE) -
     no COUNT(*) over the whole board runs on every view. A bounded number of
     queries whatever the page size.
     """
+    from community.moderation.models import HiddenItem
+
     page = max(page, 1)
-    statement = select(HelpRequest).where(HelpRequest.status == RequestStatus.OPEN)
+    # A request a moderator hid leaves the board (its page says it was removed).
+    hidden = select(HiddenItem.item_id).where(HiddenItem.item_type == "request")
+    statement = select(HelpRequest).where(
+        HelpRequest.status == RequestStatus.OPEN, HelpRequest.id.not_in(hidden)
+    )
     hits = search.matching_ids(filters.q) if filters.q else None
     if hits is not None:
         statement = statement.join(hits, hits.c.request_id == HelpRequest.id)

@@ -60,10 +60,9 @@ from community.kindness import service as kindness
 from community.kindness.forms import ThanksForm
 from community.kindness.panel import thanks_panel
 from community.site.actions import error_on_field, run
+from community.site.paging import page_number
 
 bp = Blueprint("helping", __name__)
-
-PAGE_MAX = 10_000  # keeps OFFSET well inside every database's integer range
 
 
 @bp.app_template_filter("ago")
@@ -100,10 +99,6 @@ def _to_request(request_id: int):
     return redirect(url_for("helping.show_request", request_id=request_id))
 
 
-def _page_number() -> int:
-    return min(request.args.get("page", type=int) or 1, PAGE_MAX)
-
-
 # --- the board --------------------------------------------------------------
 
 
@@ -120,7 +115,7 @@ def board():
         items = [suggestion.request for suggestion in suggestions]
         reasons = {suggestion.request.id: suggestion.reasons for suggestion in suggestions}
     else:
-        page = requests.board_page(filters, _page_number())
+        page = requests.board_page(filters, page_number())
         items = page.items
     return render_template(
         "helping/board.html",
@@ -191,7 +186,13 @@ def new_request():
         return _request_form_page(form)
     general_error, status = None, 400
     if form.validate_on_submit():
-        posted, error = run(requests.post_request, current_user, form.to_input())
+        posted, error = run(
+            requests.post_request,
+            current_user,
+            form.to_input(),
+            max_open=current_app.config["MAX_OPEN_REQUESTS"],
+            per_day=current_app.config["REQUESTS_PER_DAY"],
+        )
         if error is None:
             flash("Your request is posted. We will tell you when someone offers help.", "success")
             return _to_request(posted.id)
@@ -284,7 +285,12 @@ def close_request(request_id: int):
 @login_required
 def reopen_request(request_id: int):
     help_request = _access_request(request_id)
-    _, error = run(requests.reopen_request, current_user, help_request)
+    _, error = run(
+        requests.reopen_request,
+        current_user,
+        help_request,
+        max_open=current_app.config["MAX_OPEN_REQUESTS"],
+    )
     flash(str(error) if error else "Your request is open again.", "error" if error else "success")
     return _to_request(request_id)
 

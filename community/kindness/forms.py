@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
+from community.forms import KindredForm
 from community.kindness.service import BODY_MAX, REPLY_MAX
 
 
-class ThanksForm(FlaskForm):
+class ThanksForm(KindredForm):
     body = TextAreaField(
         "Your thank-you",
         validators=[
@@ -22,7 +22,7 @@ class ThanksForm(FlaskForm):
     pledge = BooleanField("I pledge to pay it forward: I will help someone else")
 
 
-class ReplyForm(FlaskForm):
+class ReplyForm(KindredForm):
     reply = TextAreaField(
         "Your reply",
         validators=[
@@ -33,5 +33,5 @@ class ReplyForm(FlaskForm):
     )
 
 
-class PrivacyForm(FlaskForm):
+class PrivacyForm(KindredForm):
     private = BooleanField("Keep my acts of help off public pages")

@@ -34,6 +34,7 @@ from community.helping.requests import require_verified
 from community.kindness.jobs import record_new_acts
 from community.kindness.models import HelpAct, Pledge, Thanks, ThanksStatus
 from community.notifications.service import notify
+from community.text import clean_text
 
 BODY_MIN_WORDS, BODY_MIN_CHARS, BODY_MAX = 3, 15, 2000
 REPLY_MAX = 2000
@@ -50,7 +51,7 @@ class KindnessError(Invalid):
 
 def check_thanks_body(body: str | None) -> str:
     """The thank-you, trimmed; at least a sentence, at most BODY_MAX characters."""
-    body = (body or "").strip()
+    body = clean_text(body).strip()
     if not body:
         raise KindnessError("Write your thank-you: a sentence or two.", "body")
     if len(body.split()) < BODY_MIN_WORDS or len(body) < BODY_MIN_CHARS:
@@ -256,7 +257,7 @@ def reply_to_thanks(helper, thanks: Thanks, text: str) -> None:
         raise KindnessError("Confirm this thank-you before replying to it.")
     if thanks.reply:
         raise KindnessError("You have already replied to this thank-you.")
-    text = (text or "").strip()
+    text = clean_text(text).strip()
     if not text:
         raise KindnessError("Write your reply.", "reply")
     if len(text) > REPLY_MAX:

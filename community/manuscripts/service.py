@@ -32,11 +32,12 @@ from datetime import datetime, timedelta
 from flask import current_app
 from limits import parse as parse_limit
 from sqlalchemy import delete, func, select
+from sqlalchemy.orm import selectinload
 
+from community import limits as rate_limits
 from community.accounts.signals import member_leaving
 from community.db import after_commit, db, utcnow
 from community.errors import Conflict, Invalid, NotAllowed, NotFound
-from community.extensions import limiter
 from community.helping.models import HelpRequest, Match, MatchStatus
 from community.manuscripts import conversion, push
 from community.manuscripts.models import (
@@ -604,7 +605,7 @@ def _may_notify_reply(manuscript_id: int, reader_id: int) -> bool:
     manuscript per session length (the live push still carries every reply)."""
     minutes = _setting("MANUSCRIPT_SESSION_MINUTES", 60)
     item = parse_limit(f"1 per {minutes} minutes")
-    return limiter.limiter.hit(item, "manuscript-reply", f"{manuscript_id}:{reader_id}")
+    return rate_limits.hit(item, "manuscript-reply", f"{manuscript_id}:{reader_id}")
 
 
 def resolve(access: Access, comment_id: int, resolved: bool = True) -> Comment:
@@ -619,8 +620,6 @@ def resolve(access: Access, comment_id: int, resolved: bool = True) -> Comment:
 def visible_comments(access: Access, chapter: Chapter) -> list[Comment]:
     """The chapter's comments and notes the viewer may see, oldest first, with
     their authors and replies loaded (three queries, whatever the count)."""
-    from sqlalchemy.orm import selectinload
-
     query = (
         select(Comment)
         .where(Comment.chapter_id == chapter.id)
@@ -657,8 +656,6 @@ def all_comments(access: Access) -> list[Comment]:
     )
     if not access.is_author:
         query = query.where(Comment.author_id == access.reader.user_id)
-    from sqlalchemy.orm import selectinload
-
     query = query.options(
         selectinload(Comment.author),
         selectinload(Comment.replies).joinedload(CommentReply.author),
@@ -727,8 +724,6 @@ def answer_question(access: Access, chapter: Chapter, question_id: int, body: st
 
 def answers_to(access: Access, chapter: Chapter) -> list[QuestionAnswer]:
     """The author sees every reader's answers; a reader their own."""
-    from sqlalchemy.orm import selectinload
-
     query = (
         select(QuestionAnswer)
         .join(Question, Question.id == QuestionAnswer.question_id)

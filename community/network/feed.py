@@ -23,6 +23,9 @@ from community.network.models import Follow
 from community.profiles.models import Profile
 
 PAGE_SIZE = 20
+# Each source loads every item down to the page asked for, so the feed goes
+# this deep and no deeper (the view clamps ?page=; this guards other callers).
+PAGE_MAX = 25
 SUGGESTION_POOL = 300
 
 
@@ -82,12 +85,14 @@ SOURCES: list[Callable[[int, int], list[FeedItem]]] = [_requests, _follows]
 
 def feed_page(user_id: int, page: int = 1) -> tuple[list[FeedItem], bool]:
     """One page of the feed, newest first, and whether there is an older page."""
+    if page > PAGE_MAX:
+        return [], False
     page = max(page, 1)
     needed = page * PAGE_SIZE + 1
     items = [item for source in SOURCES for item in source(user_id, needed)]
     items.sort(key=lambda item: item.at, reverse=True)
     start = (page - 1) * PAGE_SIZE
-    return items[start : start + PAGE_SIZE], len(items) > start + PAGE_SIZE
+    return items[start : start + PAGE_SIZE], page < PAGE_MAX and len(items) > start + PAGE_SIZE
 
 
 def follows_anyone(user_id: int) -> bool:

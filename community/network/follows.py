@@ -14,7 +14,9 @@ from sqlalchemy.orm import aliased, joinedload
 from community import blocks
 from community.accounts.models import User
 from community.db import db, utcnow
-from community.errors import Invalid
+from community.errors import Invalid, RateLimited
+from community.limits import record_act
+from community.moderation import trust
 from community.network.models import Follow
 from community.notifications.service import notify
 
@@ -60,15 +62,26 @@ def follow(follower: User, followed: User) -> Follow:
         raise NetworkError("You cannot follow this member.")
     if is_following(follower.id, followed.id):
         raise NetworkError(f"You already follow {followed.display_name}.")
+    refused = trust.refusal(follower, "follow")
+    if refused:
+        raise NetworkError(refused)
     since = utcnow() - timedelta(days=1)
     today = db.session.scalar(
         select(func.count()).where(Follow.follower_id == follower.id, Follow.created_at > since)
     )
+    too_many = (
+        f"You have followed {FOLLOWS_PER_DAY} members today. Get to know them first: "
+        "you can follow more tomorrow."
+    )
     if today >= FOLLOWS_PER_DAY:
-        raise NetworkError(
-            f"You have followed {FOLLOWS_PER_DAY} members today. Get to know them first: "
-            "you can follow more tomorrow."
-        )
+        raise NetworkError(too_many)
+    # The rows above forget an unfollowed member; the acts do not: follow,
+    # unfollow, follow again is two follows (and one notification, see
+    # NotificationKind.same_thing).
+    try:
+        record_act(follower.id, "follow", FOLLOWS_PER_DAY, "day")
+    except RateLimited:
+        raise NetworkError(too_many) from None
     record = Follow(follower_id=follower.id, followed_id=followed.id)
     db.session.add(record)
     try:

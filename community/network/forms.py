@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import InputRequired, Length
 
+from community.forms import KindredForm
 from community.network.welcomes import BODY_MAX
 
 
-class WelcomeForm(FlaskForm):
+class WelcomeForm(KindredForm):
     body = TextAreaField(
         "Your welcome",
         validators=[

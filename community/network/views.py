@@ -11,6 +11,7 @@ from community.db import db
 from community.network import feed, follows, welcomes
 from community.network.forms import WelcomeForm
 from community.site.actions import error_on_field, run
+from community.site.paging import page_number
 
 bp = Blueprint("network", __name__)
 # The follow button (templates/network/_follow.html) is a macro that other areas'
@@ -87,7 +88,7 @@ def _people(title: str, rows, has_next: bool, member: User, page: int, endpoint:
 @login_required
 def followers(user_id: int):
     member = _member(user_id)
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = page_number()
     rows, has_next = follows.followers_page(member.id, current_user.id, page)
     title = f"Who follows {member.display_name}"
     return _people(title, rows, has_next, member, page, "network.followers")
@@ -97,7 +98,7 @@ def followers(user_id: int):
 @login_required
 def following(user_id: int):
     member = _member(user_id)
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = page_number()
     rows, has_next = follows.following_page(member.id, current_user.id, page)
     title = f"Who {member.display_name} follows"
     return _people(title, rows, has_next, member, page, "network.following")
@@ -166,7 +167,7 @@ def welcomes_received():
 @bp.get("/feed")
 @login_required
 def home_feed():
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = page_number(feed.PAGE_MAX)
     items, has_next = feed.feed_page(current_user.id, page)
     return render_template(
         "network/feed.html",

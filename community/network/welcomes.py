@@ -15,10 +15,12 @@ from sqlalchemy.orm import joinedload
 from community import blocks
 from community.accounts.models import User
 from community.db import db, utcnow
+from community.moderation import trust
 from community.network import coach
 from community.network.follows import NetworkError, is_following
 from community.network.models import Welcome
 from community.notifications.service import notify
+from community.text import clean_text
 
 BODY_MAX = 1000
 TEMPLATE_LIMIT = 3  # the same text to this many people in a day; the next is refused
@@ -89,7 +91,7 @@ def send_welcome(sender: User, recipient: User, body: str) -> Welcome:
         raise NetworkError("You can welcome members who follow you.")
     if already_welcomed(sender.id, recipient.id):
         raise NetworkError(f"You have already welcomed {recipient.display_name}.")
-    body = (body or "").replace("\r\n", "\n").strip()
+    body = clean_text(body).strip()
     if not body:
         raise NetworkError("Write a few words to them.", "body")
     if len(body) > BODY_MAX:
@@ -100,6 +102,9 @@ def send_welcome(sender: User, recipient: User, body: str) -> Welcome:
             "Ask them about their writing.",
             "body",
         )
+    refused = trust.refusal(sender, "welcome", text=body)
+    if refused:
+        raise NetworkError(refused, "body")
     since = utcnow() - RECENT
     sent_today = db.session.scalar(
         select(func.count(Welcome.id)).where(

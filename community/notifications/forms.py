@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectChoice
 
+from community.forms import KindredForm
 from community.notifications.kinds import DELIVERIES, KINDS
 
 
-def preferences_form(current: dict[str, str]) -> FlaskForm:
+def preferences_form(current: dict[str, str]) -> KindredForm:
     """A form with one radio group per notification kind, preset to ``current``."""
 
-    class PreferencesForm(FlaskForm):
+    class PreferencesForm(KindredForm):
         pass
 
     for name, kind in KINDS.items():

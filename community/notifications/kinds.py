@@ -29,6 +29,14 @@ class NotificationKind:
     # one shows the message and the link; a kind may have its own, fed by the
     # ``email_context`` given to notify().
     email_template: str = "notification"
+    # Repeats: a notification whose data has the same values under these keys
+    # as one of this kind the member got within the repeat window
+    # (NOTIFICATION_REPEAT_HOURS) is dropped, email and all, so that undoing
+    # and redoing an act (follow, unfollow, follow) does not notify again.
+    # With ``repeat_while_unread``, only while that one is still unread (a
+    # conversation's next message is news once the last one was read).
+    same_thing: tuple[str, ...] = field(default=())
+    repeat_while_unread: bool = False
 
 
 KINDS: dict[str, NotificationKind] = {
@@ -54,6 +62,7 @@ KINDS: dict[str, NotificationKind] = {
             "{name} started following you. Follow back, and welcome them personally?",
             "network.new_follower",
             link_args=("user_id",),
+            same_thing=("user_id",),
         ),
         NotificationKind(
             "welcome_received",
@@ -67,6 +76,7 @@ KINDS: dict[str, NotificationKind] = {
             "{name} offered to help with “{title}”.",
             "helping.show_request",
             link_args=("request_id",),
+            same_thing=("request_id", "user_id"),
         ),
         NotificationKind(
             "answer_comment",
@@ -74,6 +84,8 @@ KINDS: dict[str, NotificationKind] = {
             "{name} wrote to you about “{title}”.",
             "helping.show_request",
             link_args=("request_id",),
+            same_thing=("request_id", "user_id"),
+            repeat_while_unread=True,
         ),
         NotificationKind(
             "answer_declined",
@@ -89,6 +101,7 @@ KINDS: dict[str, NotificationKind] = {
             "{name} invited you to help with “{title}”.",
             "helping.show_request",
             link_args=("request_id",),
+            same_thing=("request_id",),
         ),
         NotificationKind(
             "invitation_declined",
@@ -184,6 +197,58 @@ KINDS: dict[str, NotificationKind] = {
             "Kindness came back to you! {chain}.",
             "kindness.ripples",
             link_args=("user_id",),
+        ),
+        NotificationKind(
+            "moderation_warning",
+            "Messages from the moderators",
+            "A moderator has written to you: “{words}”",
+            "moderation.standing",
+        ),
+        NotificationKind(
+            "moderation_limited",
+            "Limits on your account",
+            "A moderator has paused starting conversations, requests, answers, follows and "
+            "welcomes for your account until {until}: “{words}”",
+            "moderation.standing",
+        ),
+        NotificationKind(
+            "moderation_suspended",
+            "Suspension of your account",
+            "Your account is suspended {until}: “{words}”. You can ask for a review "
+            "when you log in.",
+            "moderation.standing",
+        ),
+        NotificationKind(
+            "moderation_reinstated",
+            "Reviews of moderators' actions",
+            "A moderator has reviewed your case: your account is in good standing again.",
+            "moderation.standing",
+        ),
+        NotificationKind(
+            "moderation_upheld",
+            "Reviews of moderators' actions",
+            "A moderator has reviewed your case and the action stands.",
+            "moderation.standing",
+        ),
+        NotificationKind(
+            "report_outcome",
+            "What happened to your reports",
+            "{line}",
+            "notifications.index",
+            default_delivery=DAILY,
+        ),
+        NotificationKind(
+            "moderation_queue",
+            "Moderation: new reports",
+            "There is something new in the moderation queue.",
+            "moderation.queue",
+        ),
+        NotificationKind(
+            "moderation_digest",
+            "Moderation: daily reminder",
+            "The moderation queue holds {cases} reports and {appeals} appeals.",
+            "moderation.queue",
+            default_delivery=DAILY,
         ),
     )
 }

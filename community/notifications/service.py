@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
-from flask import url_for
+from flask import current_app, url_for
 from sqlalchemy import func, select, update
 
 from community.db import db, utcnow
@@ -37,6 +38,9 @@ def notify(
     feeds a kind's own email template (see NotificationKind.email_template).
     """
     notification_kind = kind(kind_name)
+    earlier = _same_notification(user.id, notification_kind, data)
+    if earlier is not None:
+        return earlier
     delivery = delivery_for(user.id, kind_name) if not user.is_deleted else OFF
     notification = Notification(user_id=user.id, kind=kind_name, data=data, delivery=delivery)
     db.session.add(notification)
@@ -54,6 +58,38 @@ def notify(
             **(email_context or {}),
         )
     return notification
+
+
+# The repeats of one kind about one thing a member could have been sent in the
+# window is bounded (acts are limited, see community/limits.py); this many
+# recent ones are compared.
+REPEATS_COMPARED = 50
+
+
+def _same_notification(user_id: int, notification_kind, data: dict[str, Any]):
+    """The member's recent notification of this kind about the same thing
+    (NotificationKind.same_thing), if one makes a new one a repeat; else None."""
+    keys = notification_kind.same_thing
+    if not keys:
+        return None
+    hours = current_app.config.get("NOTIFICATION_REPEAT_HOURS", 24)
+    statement = (
+        select(Notification)
+        .where(
+            Notification.user_id == user_id,
+            Notification.kind == notification_kind.name,
+            Notification.created_at > utcnow() - timedelta(hours=hours),
+        )
+        .order_by(Notification.id.desc())
+        .limit(REPEATS_COMPARED)
+    )
+    if notification_kind.repeat_while_unread:
+        statement = statement.where(Notification.read_at.is_(None))
+    wanted = [data.get(key) for key in keys]
+    for earlier in db.session.scalars(statement):
+        if [(earlier.data or {}).get(key) for key in keys] == wanted:
+            return earlier
+    return None
 
 
 def render_message(notification: Notification) -> str:

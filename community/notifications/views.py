@@ -15,6 +15,7 @@ from community.notifications.forms import preferences_form
 from community.notifications.kinds import KINDS
 from community.notifications.models import Notification
 from community.site.actions import run
+from community.site.paging import page_number
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
@@ -22,8 +23,7 @@ bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 @bp.get("/")
 @login_required
 def index():
-    page = request.args.get("page", 1, type=int)
-    pagination = service.notifications_page(current_user.id, max(page, 1))
+    pagination = service.notifications_page(current_user.id, page_number())
     return render_template(
         "notifications/index.html",
         pagination=pagination,

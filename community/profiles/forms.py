@@ -9,10 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import (
     FieldList,
-    Form,
     FormField,
     SearchField,
     SelectChoice,
@@ -27,6 +25,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from community.accounts.models import User
 from community.accounts.service import DISPLAY_NAME_MAX
+from community.forms import KindredForm, KindredSubform
 from community.profiles import service, taxonomy
 from community.profiles.models import STAGE_LABELS, Profile
 
@@ -75,8 +74,8 @@ def _check_with(rule):
     return validator
 
 
-class LinkForm(Form):
-    """One link row. Both blank means no link (Form, not FlaskForm: no own CSRF token)."""
+class LinkForm(KindredSubform):
+    """One link row. Both blank means no link (a subform: no CSRF token of its own)."""
 
     label = StringField(
         "Label",
@@ -102,7 +101,7 @@ class LinkForm(Form):
         return True
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(KindredForm):
     display_name = StringField(
         "Your name",
         filters=[_strip],
@@ -196,7 +195,7 @@ class ProfileForm(FlaskForm):
         return target
 
 
-class DirectoryForm(FlaskForm):
+class DirectoryForm(KindredForm):
     """The directory's search and filters: a GET form, so no CSRF token.
 
     Read it with :meth:`to_query`; a value that is not one of the choices

@@ -26,6 +26,7 @@ from community.db import ID_MAX, db
 from community.errors import Invalid, NotFound
 from community.profiles import taxonomy
 from community.profiles.models import Genre, Profile, ProfileLink, Skill, WritingStage
+from community.text import clean_line, clean_text
 
 ABOUT_MAX = 5000
 MAX_LINKS = 5
@@ -62,14 +63,9 @@ class LinkInput(NamedTuple):
 
 
 def plain_text(text: str | None, *, multiline: bool = False) -> str:
-    """``text`` with control characters removed and line breaks made ``\\n``.
-
-    PostgreSQL refuses NUL in text, and no other control character means
-    anything in a profile; tabs and (when ``multiline``) line breaks are kept.
-    """
-    text = (text or "").replace("\r\n", "\n").replace("\r", "\n")
-    keep = {"\t", "\n"} if multiline else {"\t"}
-    return "".join(ch for ch in text if ch in keep or unicodedata.category(ch) != "Cc")
+    """``text`` cleaned as all members' text is (:func:`community.text.clean_text`),
+    and on one line unless ``multiline``."""
+    return clean_text(text) if multiline else clean_line(text)
 
 
 def clean_about(text: str | None) -> str:

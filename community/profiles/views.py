@@ -18,6 +18,7 @@ from community.network import follows
 from community.profiles import service
 from community.profiles.forms import DirectoryForm, ProfileForm
 from community.site.actions import run
+from community.site.paging import page_number
 
 bp = Blueprint("profiles", __name__)
 
@@ -25,16 +26,11 @@ bp = Blueprint("profiles", __name__)
 @bp.get("/members")
 def directory():
     form = DirectoryForm(formdata=request.args)
-    query = form.to_query(page=_page_number())
+    query = form.to_query(page=page_number(service.PAGE_MAX))
     pagination = service.search_directory(query)
     return render_template(
         "profiles/directory.html", form=form, pagination=pagination, filters=query.args()
     )
-
-
-def _page_number() -> int:
-    # type=int gives None for "abc", "", "1.5"; the service clamps the rest.
-    return request.args.get("page", type=int) or 1
 
 
 @bp.get("/members/<int:user_id>")

@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, current_app, jsonify, make_response, render_template, request
+from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
@@ -135,6 +136,9 @@ def register(app: Flask) -> None:
             # close): Flask hands it here as a 500.
             log.warning("database unreachable on %s %s", request.method, request.path)
             return _service_unavailable()
+        if isinstance(error, RateLimitExceeded) and error.limit.error_message:
+            # A limit with its own explanation (the email limits) says it.
+            return render_error(error.code, error.description)
         return render_error(error.code)
 
     @app.errorhandler(Exception)

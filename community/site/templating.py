@@ -67,6 +67,10 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["nl2br"] = nl2br
     app.jinja_env.filters["human_date"] = human_date
     app.jinja_env.filters["linkify"] = linkify
+    from community.moderation.service import removed_text
+
+    # removed(type, id): "removed by a moderator" (or "held...") when hidden, else None.
+    app.jinja_env.globals["removed"] = removed_text
 
     @app.context_processor
     def site_context():

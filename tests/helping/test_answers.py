@@ -56,6 +56,7 @@ def test_a_volunteer_answers_and_the_requester_hears_of_it(
         "request_id": request.id,
         "title": "Pacing notes on my lighthouse novel",
         "name": "Vic Volunteer",
+        "user_id": vic.id,  # which volunteer: a repeat of their offer is not news again
     }
     [message] = mailbox.to("ann@example.com")
     assert "Vic Volunteer offered to help" in mailbox.text(message)

@@ -108,6 +108,13 @@
       body.textContent = message.body;
     }
     li.append(meta, body);
+    if (!mine && message.id && !message.removed) {
+      var report = document.createElement("a");
+      report.className = "chat-report";
+      report.href = "/report/message/" + message.id;
+      report.textContent = "Report";
+      li.append(" ", report);
+    }
     if (mine) {
       var state = document.createElement("span");
       state.className = "chat-status";
@@ -367,6 +374,16 @@
     }
     if (message.sender_id !== userId && !(here && viewing())) bumpNav(1);
     updateList(message);
+  });
+
+  // A moderator hid (or restored) a message: its text changes in place.
+  socket.on("message_hidden", function (message) {
+    if (!chat || message.conversation_id !== conversationId) return;
+    var li = list.querySelector('.chat-message[data-id="' + message.id + '"]');
+    if (!li) return;
+    li.querySelector(".chat-body").innerHTML = message.html; // escaped by the server
+    var report = li.querySelector(".chat-report");
+    if (report && message.removed) report.remove();
   });
 
   socket.on("unread", function (info) {
