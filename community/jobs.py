@@ -323,6 +323,9 @@ _worker_app: Flask | None = None
 _worker_pid: int | None = None
 
 
+SCHEDULER_RETRY_SECONDS = 30
+
+
 class AppWorker(Worker):
     """``rq worker --worker-class community.jobs.AppWorker``: builds the app
     once, in the worker, before it forks a work horse for each job.
@@ -334,6 +337,12 @@ class AppWorker(Worker):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # A worker restarted after a kill -9 finds the scheduler lock still
+        # held by the dead one (for a minute), and RQ tries again only at its
+        # next maintenance, ten minutes later by default: until then no retry
+        # or delayed job runs, and the outbox sweep leaves alone the emails
+        # whose retry RQ holds. Trying every half minute bounds that delay.
+        self.maintenance_interval = min(self.maintenance_interval, SCHEDULER_RETRY_SECONDS)
         _app_for_jobs()
 
 

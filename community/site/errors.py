@@ -6,6 +6,12 @@ message never tells "missing" from "not yours"), any other kind its own
 status, each with its message (JSON clients get ``{"error": error.as_dict()}``).
 Views that want a form error or a flash instead use
 :func:`community.site.actions.run`'s returned error.
+
+While the database is away (a restart, a failover) every answer that needs
+it is the 503 "try again in a minute" page, rendered as for a visitor:
+error pages too, whose layout would load the member behind the cookie. A
+response already made (the work committed) is kept even if the connection
+dies before the request's session is closed.
 """
 
 from __future__ import annotations
@@ -71,11 +77,32 @@ def _wants_json() -> bool:
     )
 
 
-def render_error(code: int, message: str | None = None):
+def _error_page(code: int, message: str | None = None):
     message = message or MESSAGES.get(code, "Something went wrong.")
     if _wants_json():
         return jsonify(error={"code": code, "message": message}), code
     return render_template("errors/error.html", code=code, message=message), code
+
+
+def render_error(code: int, message: str | None = None):
+    try:
+        return _error_page(code, message)
+    except Exception as error:
+        # The layout loads the signed-in member (and their unread counts):
+        # with the database away, a refused form or a 404 must still be a
+        # page, not an error raised from this handler (Flask would answer it
+        # with a bare 500 outside every handler here).
+        if not _database_unreachable(error):
+            raise
+        log.warning("database unreachable for the %s page of %s: %s", code, request.path, error)
+        return _service_unavailable()
+
+
+def _service_unavailable():
+    _forget_session()
+    response = make_response(_error_page(ServiceUnavailable.code))
+    response.headers["Retry-After"] = "30"
+    return response
 
 
 def register(app: Flask) -> None:
@@ -96,12 +123,19 @@ def register(app: Flask) -> None:
         status = 404 if isinstance(error, NotFound) else error.status
         if _wants_json():
             return jsonify(error=error.as_dict()), status
-        return render_template("errors/error.html", code=status, message=error.message), status
+        return render_error(status, error.message)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         if error.code is None or error.code < 400:
             return error
+        if isinstance(error, InternalServerError) and _database_unreachable(
+            error.original_exception
+        ):
+            # Raised outside the view (an after-request hook, the session's
+            # close): Flask hands it here as a 500.
+            log.warning("database unreachable on %s %s", request.method, request.path)
+            return _service_unavailable()
         if isinstance(error, RateLimitExceeded) and error.limit.error_message:
             # A limit with its own explanation (the email limits) says it.
             return render_error(error.code, error.description)
@@ -115,10 +149,7 @@ def register(app: Flask) -> None:
             # Not a trace: the pool checks connections (pool_pre_ping), so the
             # next request after the database is back succeeds.
             log.warning("database unreachable on %s %s: %s", request.method, request.path, error)
-            _forget_session()
-            response = make_response(render_error(ServiceUnavailable.code))
-            response.headers["Retry-After"] = "30"
-            return response
+            return _service_unavailable()
         log.exception("unhandled error on %s %s", request.method, request.path)
         try:
             return render_error(InternalServerError.code)
@@ -127,6 +158,21 @@ def register(app: Flask) -> None:
             log.exception("the error page itself failed; rendering it as for a visitor")
             _forget_session()
             return render_error(InternalServerError.code)
+
+    # Registered after Flask-SQLAlchemy's own teardown, so it runs first.
+    @app.teardown_appcontext
+    def close_session(error: BaseException | None) -> None:
+        try:
+            db.session.remove()
+        except Exception as close_error:
+            # Closing only rolls back what was not committed, and the server
+            # rolls back a lost connection's transaction itself: nothing is
+            # lost, and raising here would turn the response already made
+            # (a 302 after a commit, say) into a bare 500.
+            if not _database_unreachable(close_error):
+                raise
+            log.warning("database connection lost before the session was closed: %s", close_error)
+            db.session.remove()
 
 
 def _forget_session() -> None:

@@ -896,11 +896,13 @@ def _synced(url: str, conversation_id: int) -> set:
 
 
 def _unhandled_errors(log: str) -> list[str]:
-    """For each "unhandled error" in the web log: where, and the exception's last line."""
+    """For each "unhandled error" in the web log (and each "Exception on", Flask's
+    line for what escaped the error handlers): where, and the exception's last line."""
     found = []
     lines = log.splitlines()
     for n, line in enumerate(lines):
-        if line.startswith("unhandled error"):
+        # Lines read "[time] ERROR in errors: unhandled error on ..." (or "in app").
+        if " ERROR in " in line and ("unhandled error" in line or "Exception on" in line):
             tail = [x for x in lines[n + 1 : n + 200] if x and not x.startswith((" ", "Trace"))]
             found.append(f"{line}: {' | '.join(tail[:3])}")
     return found

@@ -52,10 +52,4 @@ def test_nothing_is_lost_and_nothing_answers_500_while_parts_fail():
     assert report.worker_alive and report.scheduler_alive, summary
     assert report.worker_restarts >= 1 and report.scheduler_restarts >= 1, summary
 
-    unexpected = report.unexpected_server_errors()
-    if unexpected and all(e[3] == 500 and e[2].endswith("/answer") for e in unexpected):
-        # Open: a form POST that lands in the PostgreSQL restart can still get
-        # Werkzeug's bare 500 (no "unhandled error" in the log, so it escapes
-        # the error handlers); everything else above held.
-        pytest.xfail(f"known: bare 500 on an answer POST during the database restart {summary}")
-    assert unexpected == [], summary
+    assert report.unexpected_server_errors() == [], summary
