@@ -22,7 +22,7 @@ from tests.factories import PASSWORD
 from tests.test_access import MATRIX, people  # noqa: F401  (fixture)
 
 EXAMPLES = 120
-MEMBERS = ("owner", "other", "third", "unverified", "admin")
+MEMBERS = ("owner", "other", "third", "unverified", "moderator", "admin")
 
 HOSTILE_TEXT = [
     "",

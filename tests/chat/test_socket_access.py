@@ -19,7 +19,7 @@ from tests.factories import PASSWORD
 from tests.test_access import ROLES, log_in, people, snapshot  # noqa: F401  (fixture)
 
 PARTIES = {"owner", "other"}
-OUTSIDERS = {"unverified", "third", "blocked", "admin"}
+OUTSIDERS = {"unverified", "third", "blocked", "moderator", "admin"}
 NO_SOCKET = {"anonymous", "deleted"}
 
 
