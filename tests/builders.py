@@ -19,7 +19,7 @@ from sqlalchemy import insert, inspect, select
 
 from community.chat.models import Conversation
 from community.db import db, utcnow
-from community.helping import answers, matches, matching, offers, requests
+from community.helping import answers, matches, offers, rank, requests
 from community.network.models import Follow
 from community.notifications.models import Notification
 from community.profiles import taxonomy
@@ -130,7 +130,7 @@ def pin_activity(*offers_, at: datetime | None = None, last_seen: datetime | Non
     for offer in offers_:
         offer.updated_at = at
         offer.user.last_seen_at = last_seen
-        matching.refresh_rank(offer)
+        rank.refresh_rank(offer)
     db.session.commit()
 
 
