@@ -125,7 +125,7 @@ def test_a_failed_run_sends_nothing_and_a_retry_sends_once(
         raise RuntimeError("the mail template blew up")
 
     with monkeypatch.context() as patch:
-        patch.setattr(introductions, "introduce", broken)
+        patch.setattr(matches, "introduce", broken)  # the name the job calls
         match = accept(ann, answer(vic, request))  # the after-commit run fails (logged)
     assert reload(match).introduced_at is None  # its claim was rolled back with it
     assert all_introductions(mailbox) == []

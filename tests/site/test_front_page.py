@@ -9,6 +9,7 @@ from sqlalchemy import distinct, func, select
 
 from community.accounts.models import User
 from community.db import db
+from community.kindness import privacy
 from community.kindness import service as kindness
 from community.kindness.models import CameBack, HelpAct
 from community.site import front_page
@@ -36,7 +37,7 @@ def community(make_user):
     kindness.complete_match(dee, second, PRIVATE, keep_private=True)
     third, _ = make_match(ann, cat)
     kindness.complete_match(ann, third, HIDDEN_HELPER)
-    kindness.set_ripples_private(cat, True)
+    privacy.set_ripples_private(cat, True)
     make_request(ann, "critique", title="Critique of my first chapter")
     make_request(dee, "critique", title="Another critique, please")
     db.session.commit()
@@ -76,7 +77,7 @@ def test_a_privacy_switch_shows_at_once_though_the_figures_are_cached(app, clien
     db.session.commit()
     assert PUBLIC not in client.get("/").get_data(as_text=True)
     kindness.set_thanks_private(ben, thanks, False)
-    kindness.set_ripples_private(ann, True)
+    privacy.set_ripples_private(ann, True)
     db.session.commit()
     assert PUBLIC not in client.get("/").get_data(as_text=True)
 
