@@ -62,7 +62,10 @@ def test_every_route_answers_without_a_500(app, people, auth, client):  # noqa: 
                 assert response.status_code == 503
                 assert response.get_json()["redis"] == "unreachable"
     server_errors = {name: code for name, code in answers.items() if code >= 500}
-    assert server_errors == {"anonymous GET site.healthz": 503, "owner GET site.healthz": 503}
+    assert server_errors == {
+        "anonymous GET ('site.healthz', 'GET')": 503,
+        "owner GET ('site.healthz', 'GET')": 503,
+    }
     # The visitor's answers do not depend on state the owner's POSTs change.
     for endpoint, entry in MATRIX.items():
         if endpoint != "site.healthz":
