@@ -55,19 +55,16 @@ def test_every_route_answers_without_a_500(app, people, auth, client):  # noqa: 
     for role in ("anonymous", "owner"):
         if role == "owner":
             assert auth.login("owner@example.com").status_code == 302
-        for endpoint, entry in sorted(MATRIX.items()):
+        for (endpoint, _), entry in sorted(MATRIX.items()):
             response = client.open(entry.path.format(**people), method=entry.method)
             answers[f"{role} {entry.method} {endpoint}"] = response.status_code
             if endpoint == "site.healthz":
                 assert response.status_code == 503
                 assert response.get_json()["redis"] == "unreachable"
     server_errors = {name: code for name, code in answers.items() if code >= 500}
-    assert server_errors == {
-        "anonymous GET ('site.healthz', 'GET')": 503,
-        "owner GET ('site.healthz', 'GET')": 503,
-    }
+    assert server_errors == {"anonymous GET site.healthz": 503, "owner GET site.healthz": 503}
     # The visitor's answers do not depend on state the owner's POSTs change.
-    for endpoint, entry in MATRIX.items():
+    for (endpoint, _), entry in MATRIX.items():
         if endpoint != "site.healthz":
             assert answers[f"anonymous {entry.method} {endpoint}"] == abs(
                 entry.status("anonymous")
