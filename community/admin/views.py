@@ -2,29 +2,17 @@
 
 from __future__ import annotations
 
-from functools import wraps
-
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
-from flask_login import current_user, login_required
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
 from community.admin import service
 from community.forms import KindredForm
+from community.site.access import admin_required
 from community.site.actions import run
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-
-def admin_required(view):
-    @wraps(view)
-    @login_required
-    def wrapped(*args, **kwargs):
-        if not current_user.is_admin:
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapped
 
 
 class AnnouncementForm(KindredForm):

@@ -10,8 +10,6 @@ ask for a review.
 
 from __future__ import annotations
 
-from functools import wraps
-
 from flask import (
     Blueprint,
     Response,
@@ -40,33 +38,12 @@ from community.moderation.forms import (
     TrustLevelForm,
 )
 from community.moderation.models import ITEM_TYPES, AuditEntry
+from community.site.access import admin_required, moderator_required
 from community.site.actions import error_on_field, run
 
 bp = Blueprint("moderation", __name__)
 
 SUSPENDED_KEY = "suspended_member_id"
-
-
-def moderator_required(view):
-    @wraps(view)
-    @login_required
-    def wrapped(*args, **kwargs):
-        if not current_user.can_moderate:
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapped
-
-
-def admin_required(view):
-    @wraps(view)
-    @login_required
-    def wrapped(*args, **kwargs):
-        if not current_user.is_admin:
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapped
 
 
 def _me() -> User:
