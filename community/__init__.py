@@ -88,9 +88,13 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
+    queue = app.config["SOCKETIO_MESSAGE_QUEUE"]
     socketio.init_app(
         app,
-        message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
+        message_queue=queue,
+        # Flask-SocketIO keeps the queue it built for an earlier app in its
+        # options; an app without a queue says so, or it would inherit one.
+        **({} if queue else {"client_manager": None}),
         # Threading, chosen by measurement: see docs/BENCHMARKS.md (live chat).
         async_mode="threading",
         cors_allowed_origins=partial(_same_origin, app.config["BASE_URL"]),

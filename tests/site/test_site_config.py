@@ -151,3 +151,18 @@ def test_a_malformed_number_is_refused(tmp_path, clean_env):
     clean_env.setenv("TRUSTED_PROXY_COUNT", "one")
     with pytest.raises(ConfigurationError, match="TRUSTED_PROXY_COUNT"):
         load_config(tmp_path, {"ENV_NAME": "development"})
+
+
+def test_an_app_without_a_message_queue_does_not_inherit_an_earlier_ones(tmp_path, sqlite_url):
+    """Flask-SocketIO is one object per process; an app built after one with a
+    Redis queue (as the Redis-down tests build) must not publish to that queue."""
+    from socketio import PubSubManager
+
+    from community.extensions import socketio
+    from tests.conftest import base_config
+
+    config = base_config(tmp_path, sqlite_url)
+    create_app({**config, "SOCKETIO_MESSAGE_QUEUE": "redis://127.0.0.1:1/0"})
+    assert isinstance(socketio.server.manager, PubSubManager)
+    create_app(config)
+    assert not isinstance(socketio.server.manager, PubSubManager)
