@@ -72,7 +72,8 @@ def build(url: str, volunteers: int, requests: int) -> dict:
     check_bench_url(url)
     started = time.perf_counter()
     seeded = seed(url, volunteers, requests, 7, "board")
-    app = make_app(url)
+    # The demo sets the rate limits aside itself; the limiter must exist for that.
+    app = make_app(url, RATELIMIT_ENABLED=True)
     with app.app_context():
         demo = seed_demo_community()
         shared = front_page.compute_shared()
