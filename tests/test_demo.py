@@ -4,13 +4,21 @@ thanks and pledges, and a history where kindness comes back, the host's too."""
 from __future__ import annotations
 
 import pytest
+from markupsafe import escape
 from sqlalchemy import func, select
 
 from community.accounts.models import User
+from community.chat.models import Conversation, ConversationMember, Message
 from community.db import db
-from community.demo import DEMO_PASSWORD, HOST_EMAIL, seed_demo_community
+from community.demo import DEMO_PASSWORD, HOST_EMAIL, MODERATOR_EMAIL, seed_demo_community
+from community.demo.content.manuscript import READER_NOTES, TITLE
 from community.helping.models import HelpRequest, Match, MatchStatus, RequestStatus
 from community.kindness.models import CameBack, HelpAct, MemberRipples, Pledge, Thanks
+from community.manuscripts.models import Comment, Manuscript, QuestionAnswer, Reader
+from community.moderation.models import Report
+from community.network import coach, welcomes
+from community.network.models import Follow, Welcome
+from community.notifications.models import Notification
 
 # Building the whole demo community (about 20 s of work on an idle machine) is
 # this module's fixture; a busy shared machine needs more than the suite's
@@ -24,7 +32,7 @@ def count(statement) -> int:
 
 def test_the_demo_history_has_thanks_pledges_chains_and_kindness_coming_back(app, client, auth):
     created = seed_demo_community()
-    assert created["members"] == 61
+    assert created["members"] == 63  # 60 members, the host, the moderator and a seller
     assert created["thanks"] > 0
 
     completed = count(
@@ -75,13 +83,10 @@ def test_the_demo_history_has_thanks_pledges_chains_and_kindness_coming_back(app
 
 
 def test_the_demo_personas_find_every_first_page_alive(app, client, auth):
-    """The README's personas: the host (an author who asks) and a volunteer. The
-    pages a newcomer opens first all have something in them."""
-    from community.chat.models import Conversation, ConversationMember, Message
-    from community.network import coach, welcomes
-    from community.network.models import Follow, Welcome
-    from community.notifications.models import Notification
-
+    """The README's personas: the host (an author who asks), a volunteer and a
+    moderator. The pages a newcomer opens first all have something in them:
+    the feed, the board, chats, notifications, ripples, welcomes, the
+    moderation queue and the manuscript's reading pages."""
     created = seed_demo_community()
     assert created["follows"] > 50 and created["welcomes"] > 10 and created["messages"] > 20
     host = db.session.scalar(select(User).where(User.email == HOST_EMAIL))
@@ -159,3 +164,44 @@ def test_the_demo_personas_find_every_first_page_alive(app, client, auth):
         page = client.get(path)
         assert page.status_code == 200, path
         assert expected in page.get_data(as_text=True), path
+    auth.logout()
+
+    # The host's manuscript: two readers at work, as the author sees it and as
+    # each invited reader does (their own comments only).
+    manuscript = db.session.scalar(select(Manuscript).where(Manuscript.author_id == host.id))
+    assert manuscript is not None and manuscript.title == TITLE
+    readers = db.session.scalars(
+        select(Reader).where(Reader.manuscript_id == manuscript.id).order_by(Reader.id)
+    ).all()
+    assert len(readers) == 2 and all(reader.chapters_read >= 1 for reader in readers)
+    assert count(select(func.count(Comment.id)).where(Comment.manuscript_id == manuscript.id)) == (
+        len(READER_NOTES)
+    )
+    assert count(select(func.count(QuestionAnswer.id))) >= 2
+    first_comment = str(escape(next(n.body for n in READER_NOTES if n.reader == "first")))
+    second_comment = str(escape(next(n.body for n in READER_NOTES if n.reader == "second")))
+    chapter_one = f"/manuscripts/{manuscript.id}/chapters/1"
+    assert auth.login(HOST_EMAIL, DEMO_PASSWORD).status_code == 302
+    html = client.get(f"/manuscripts/{manuscript.id}").get_data(as_text=True)
+    assert "Keeper" in html and readers[0].user.display_name in html
+    html = client.get(chapter_one).get_data(as_text=True)
+    assert first_comment[:40] in html and second_comment[:40] in html
+    assert "Yes, completely" in html  # a reader's answer to the chapter's question
+    auth.logout()
+    assert auth.login(readers[0].user.email, DEMO_PASSWORD).status_code == 302
+    assert "Keeper" in client.get(f"/manuscripts/{manuscript.id}").get_data(as_text=True)
+    html = client.get(chapter_one).get_data(as_text=True)
+    assert first_comment[:40] in html and second_comment[:40] not in html
+    auth.logout()
+
+    # The moderator: a queue of open cases, each with its reports and words.
+    open_reports = db.session.scalars(select(Report).where(Report.status == "open")).all()
+    assert len({(r.reported_id, r.item_type, r.item_id) for r in open_reports}) >= 4
+    assert auth.login(MODERATOR_EMAIL, DEMO_PASSWORD).status_code == 302
+    page = client.get("/moderation/")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    for report in open_reports:
+        assert report.reported.display_name in html
+        assert report.reporter.display_name in html
+    assert "The conversation when it was reported" in html  # the rude message, in context

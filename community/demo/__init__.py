@@ -48,9 +48,12 @@ from community.accounts.models import User
 from community.db import db, utcnow
 from community.demo.chats import play_chats, without_rate_limit
 from community.demo.content.members import DEMO_DOMAIN, DEMO_PASSWORD, HOST_EMAIL
+from community.demo.content.moderation import MODERATOR_EMAIL
 from community.demo.content.requests import REQUESTS, SHAPES
 from community.demo.host import host_corner
+from community.demo.manuscript import play_manuscript
 from community.demo.members import create_members
+from community.demo.moderation import play_moderation
 from community.demo.network import play_network
 from community.demo.offers import make_offer
 from community.demo.play import Play
@@ -62,7 +65,13 @@ from community.kindness.models import CameBack, HelpAct, MemberRipples, Pledge, 
 from community.notifications.models import Notification
 from community.profiles.models import Genre, Skill
 
-__all__ = ["DEMO_DOMAIN", "DEMO_PASSWORD", "HOST_EMAIL", "seed_demo_community"]
+__all__ = [
+    "DEMO_DOMAIN",
+    "DEMO_PASSWORD",
+    "HOST_EMAIL",
+    "MODERATOR_EMAIL",
+    "seed_demo_community",
+]
 
 
 def summary_counts() -> dict[str, int]:
@@ -138,11 +147,13 @@ def seed_demo_community(members: int = 60, seed: int = 2011) -> dict[str, int]:
         [("offer", email) for email in emails]
         + [("stories", None), ("host", None)]
         + [("request", item) for item in plays]
-        + [("network", None), ("chats", None)]
+        + [("network", None), ("chats", None), ("manuscript", None), ("moderation", None)]
     )
     with (
         without_rate_limit(),
-        click.progressbar(steps, label="Offers, requests, matches, follows and chats") as bar,
+        click.progressbar(
+            steps, label="Offers, requests, matches, follows, chats, a manuscript and reports"
+        ) as bar,
     ):
         for kind, item in bar:
             if kind == "offer":
@@ -156,6 +167,10 @@ def seed_demo_community(members: int = 60, seed: int = 2011) -> dict[str, int]:
                 play_network(play)
             elif kind == "chats":
                 play_chats(play)
+            elif kind == "manuscript":
+                play_manuscript(play)
+            elif kind == "moderation":
+                play_moderation(play)
             else:
                 play_request(play, *item)
     if play.counts.offers or play.counts.requests:
@@ -165,10 +180,12 @@ def seed_demo_community(members: int = 60, seed: int = 2011) -> dict[str, int]:
     made = play.counts
     total = summary_counts()
     click.echo(
-        f"Demo community ready: {created} members, {made.offers} offers, {made.requests} "
-        f"requests, {made.answers} answers, {made.invitations} invitations, {made.comments} "
-        f"comments, {made.matches} matches, {made.thanks} thank-yous, {made.follows} follows, "
-        f"{made.welcomes} welcomes and {made.messages} chat messages created"
+        f"Demo community ready: {created + made.members} members, {made.offers} offers, "
+        f"{made.requests} requests, {made.answers} answers, {made.invitations} invitations, "
+        f"{made.comments} comments, {made.matches} matches, {made.thanks} thank-yous, "
+        f"{made.follows} follows, {made.welcomes} welcomes, {made.messages} chat messages, "
+        f"{made.manuscript_notes} readers' comments and answers and {made.reports} reports "
+        "created"
         + (f" ({made.skipped} requests skipped: too few volunteers)" if made.skipped else "")
         + f"; {total['members']} members, {total['offers']} offers and {total['requests']} "
         f"requests in all ({total['open']} open, {total['matched']} matched, "
@@ -176,7 +193,10 @@ def seed_demo_community(members: int = 60, seed: int = 2011) -> dict[str, int]:
         f"expired); {total['acts']} acts of help, {total['thanks']} thank-yous, "
         f"{total['pledges']} pledges to pay it forward ({total['pledges_kept']} kept), "
         f"{total['came_back']} times kindness came back (longest chain "
-        f"{total['longest_chain']}). Log in as {HOST_EMAIL} (admin) or any member with the "
-        f"password {DEMO_PASSWORD}."
+        f"{total['longest_chain']}). Log in as {HOST_EMAIL} (admin), {MODERATOR_EMAIL} "
+        f"(moderator) or any member with the password {DEMO_PASSWORD}."
     )
-    return {"members": created, **{name: getattr(made, name) for name in vars(made)}}
+    return {
+        **{name: getattr(made, name) for name in vars(made)},
+        "members": created + made.members,
+    }

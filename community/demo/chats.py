@@ -88,7 +88,7 @@ def _connection_lines(rng: random.Random, a: User, b: User) -> list[tuple[User, 
     return [(people[who], text.format(genre=genre)) for who, text in rng.choice(CONNECTION_CHATS)]
 
 
-def _write(
+def write_lines(
     play: Play, conversation: Conversation, lines, start: datetime, end: datetime, rng
 ) -> datetime | None:
     """Send ``lines`` in ``conversation`` through the domain; date them between
@@ -155,7 +155,7 @@ def play_chats(play: Play) -> None:
             end = match.ended_at or now - timedelta(hours=rng.uniform(0.5, 72))
             start = match.created_at + timedelta(minutes=rng.uniform(10, 120))
             lines = _match_lines(rng, match)
-            last = _write(play, conversation, lines, start, min(end, now), rng)
+            last = write_lines(play, conversation, lines, start, min(end, now), rng)
             if last is not None and with_host:
                 written.append((last, conversation, lines[-1][0]))
 
@@ -171,7 +171,7 @@ def play_chats(play: Play) -> None:
                 continue
             end = min(start + timedelta(days=rng.uniform(1, 10)), now - timedelta(minutes=20))
             lines = _connection_lines(rng, a, b)
-            last = _write(play, conversation, lines, start, end, rng)
+            last = write_lines(play, conversation, lines, start, end, rng)
             if last is not None and host.id in (a.id, b.id):
                 written.append((last, conversation, lines[-1][0]))
 

@@ -1,5 +1,5 @@
 """The host's corner: what a newcomer logging in as the host finds (their
-own open request with answers, a match each way, a pending invitation, a
+own open request with answers and two readers, a match each way, a pending invitation, a
 request of theirs that was helped, and a past one)."""
 
 from __future__ import annotations
@@ -77,7 +77,8 @@ def _host_open(play, rng, timeline, request) -> None:
     play.accept(timeline, accepted)
     play.decline(rng, timeline, declined)
     play.talk(rng, timeline, asked)
-    play.answer(rng, timeline, request, d)
+    # A second reader says yes too: the manuscript (see manuscript.py) has two readers.
+    play.accept(timeline, play.answer(rng, timeline, request, d))
     play.invite(rng, timeline, request, e)
 
 

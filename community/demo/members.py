@@ -85,3 +85,39 @@ def create_members(
             created += 1
     db.session.commit()
     return created, [email for _, _, email in people]
+
+
+def add_member(
+    email: str,
+    name: str,
+    now: datetime,
+    *,
+    joined_days: float,
+    about_text: str = "",
+    stage: WritingStage = WritingStage.DRAFTING,
+    timezone: str = "Europe/London",
+    genres: list[Genre] = (),
+    offered: list[Skill] = (),
+    wanted: list[Skill] = (),
+) -> User:
+    """One verified member with a profile, joined ``joined_days`` ago (a
+    persona of a later phase: the moderator, say). Flushes."""
+    joined = now - timedelta(days=joined_days)
+    user = User(
+        email=email,
+        display_name=name,
+        password_hash=hash_password(DEMO_PASSWORD),
+        email_verified_at=joined,
+        created_at=joined,
+    )
+    user.profile = Profile(
+        about=about_text,
+        stage=stage.value,
+        timezone=timezone,
+        genres=list(genres),
+        offered_skills=list(offered),
+        wanted_skills=list(wanted),
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user

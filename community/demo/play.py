@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
@@ -69,6 +69,9 @@ class Counts:
     follows: int = 0
     welcomes: int = 0
     messages: int = 0
+    members: int = 0  # personas of later phases (the moderator...)
+    reports: int = 0
+    manuscript_notes: int = 0  # readers' comments, notes and answers
     skipped: int = 0
 
 
@@ -265,6 +268,16 @@ class Play:
             select(Notification).where(Notification.created_at >= self.now)
         ):
             notification.created_at = min(last_activity, self.now)
+
+    def date_news(self, at: datetime, *, unread: bool = False) -> None:
+        """The notifications made since the play began (dated ``now`` or later)
+        are as old as ``at``; read a few hours later unless ``unread``."""
+        db.session.flush()
+        for notification in db.session.scalars(
+            select(Notification).where(Notification.created_at >= self.now)
+        ):
+            notification.created_at = at
+            notification.read_at = None if unread else at + timedelta(hours=3)
 
     def date_thanks(self, thanks: Thanks, written: datetime, confirmed: datetime) -> None:
         """Date a thank-you, its act of help and its pledge (kept ones are settled at the end)."""

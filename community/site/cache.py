@@ -1,10 +1,12 @@
-"""A short-lived cache for what every visitor sees alike (the front page's figures).
+"""A short-lived cache for what every visitor sees alike (the front page).
 
 Rules:
 
-- Only aggregates go in here (counts, never a name, a text or anything a
-  privacy switch, a block or a deletion hides): such things are read live,
-  so that a switch takes effect at once everywhere.
+- Only aggregates and ids go in here (counts; never a name, a text or
+  anything a privacy switch, a block or a deletion hides): such things are
+  read live, so that a switch takes effect at once everywhere. An id stored
+  here names a *candidate* to show; the page reads its row live, with the
+  rules that decide whether it may show, before showing anything of it.
 - Entries live ``ttl`` seconds; a key carries the version of what is stored,
   so a deploy that changes the shape never reads an old entry.
 - With Redis configured (production, many web processes) the entries are in

@@ -17,13 +17,13 @@ bp = Blueprint("site", __name__)
 def home():
     if current_user.is_authenticated:
         return redirect(url_for("network.home_feed"))
-    figures, kinds = front_page.figures_and_kinds()
+    shown = front_page.front_page()
     return render_template(
         "site/home.html",
-        figures=figures,
-        kinds=kinds,
-        thanks=front_page.public_thanks(),
-        members=front_page.some_members(),
+        figures=shown.figures,
+        kinds=shown.kinds,
+        thanks=shown.thanks,
+        members=shown.members,
     )
 
 

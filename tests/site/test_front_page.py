@@ -5,19 +5,30 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import distinct, func, select
 
 from community.accounts.models import User
+from community.accounts.service import delete_account
 from community.db import db
 from community.kindness import privacy
 from community.kindness import service as kindness
 from community.kindness.models import CameBack, HelpAct
-from community.site import front_page
+from community.moderation import service as moderation
+from community.site import cache, front_page
 from tests.builders import make_match, make_request
+from tests.factories import PASSWORD
 
 PUBLIC = "Thank you, your notes on my opening changed everything."
 PRIVATE = "A private thank-you: you got me through a hard week."
 HIDDEN_HELPER = "Thanks for the synopsis notes, they were spot on."
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache(app):
+    """The shared part is cached for a minute, in the app that the tests share:
+    each test starts from its own community."""
+    cache.forget(front_page.CACHE_KEY)
 
 
 def figure(html: str, label: str) -> int:
@@ -95,8 +106,43 @@ def test_the_front_page_takes_a_fixed_number_of_queries(app, client, make_user, 
     with count_queries() as many:
         assert client.get("/").status_code == 200
     assert many.count == few.count
-    # The figures come from the cache: only thank-yous and members are read.
-    assert few.count <= 8
+    # The figures and the candidates come from the cache: the thank-yous and
+    # the members shown are read by id, one query each.
+    assert few.count <= 3
+
+
+def test_a_deletion_a_suspension_and_a_hidden_item_show_at_once_though_cached(
+    app, client, make_user
+):
+    ann, ben, cat, _ = community(make_user)
+    mo = make_user(display_name="Mo Moderator", is_moderator=True)
+    html = client.get("/").get_data(as_text=True)  # fills the cache
+    assert PUBLIC in html and "I keep my kindness quiet." in html
+    thanks = front_page.public_thanks()[0]
+    moderation.hide_item(mo, ann, "thanks", thanks.id, "Names a third person.")
+    db.session.commit()
+    assert PUBLIC not in client.get("/").get_data(as_text=True)
+
+    moderation.suspend_member(mo, cat, 7, "Spam.")
+    db.session.commit()
+    assert "I keep my kindness quiet." not in client.get("/").get_data(as_text=True)
+
+    assert "Retired teacher, keen beta reader." in client.get("/").get_data(as_text=True)
+    delete_account(ben, PASSWORD)
+    db.session.commit()
+    html = client.get("/").get_data(as_text=True)
+    assert "Retired teacher, keen beta reader." not in html and "Ben Beta" not in html
+
+
+def test_the_shared_part_is_computed_once_for_every_visitor(app, make_user, count_queries):
+    community(make_user)
+    cache.forget(front_page.CACHE_KEY)
+    first = app.test_client()
+    assert first.get("/").status_code == 200
+    with count_queries() as second_visitor:
+        assert app.test_client().get("/").status_code == 200
+    # No aggregate is computed again: no count() and no directory query.
+    assert not [sql for sql in second_visitor.statements if "count(" in sql.lower()]
 
 
 def test_members_go_to_their_feed(app, client, make_user, auth):
