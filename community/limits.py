@@ -53,7 +53,10 @@ def hit(item, *identifiers: str) -> bool:
     """Count one hit of ``item`` for ``identifiers`` in Flask-Limiter's storage;
     False when over. With Redis unreachable the count goes on in this
     process (as Flask-Limiter's in-memory fallback does for routes): a
-    limit is never a 500."""
+    limit is never a 500. Always True when rate limiting is turned off
+    (RATELIMIT_ENABLED), as Flask-Limiter's route limits are then."""
+    if not limiter.enabled:
+        return True
     try:
         return limiter.limiter.hit(item, *identifiers)
     except Exception as error:

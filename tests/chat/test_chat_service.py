@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from limits import parse as parse_limit
 from sqlalchemy import select
 
-from community import blocking, blocks
+from community import blocking, blocks, limits
 from community.chat import service
 from community.chat.models import Conversation, ConversationKind, Message
 from community.chat.text import linkify
@@ -416,3 +417,16 @@ def test_a_connected_member_can_open_a_chat_from_the_profile(client, auth, conne
     response = client.post(f"/members/{cat.id}/chat")
     conversation = db.session.scalar(select(Conversation))
     assert response.headers["Location"] == f"/chats/{conversation.id}"
+
+
+@pytest.mark.parametrize("settings", [{"RATELIMIT_ENABLED": False}], ids=["no-limits"])
+def test_an_operator_can_turn_rate_limits_off(app, matched):
+    """With RATELIMIT_ENABLED off from the start the limiter is never set up:
+    the acts that count themselves go through instead of failing."""
+    ann, _ben, conversation = matched
+    assert limits.hit(parse_limit("1 per day"), "chat-send", str(ann.id))
+    assert limits.hit(parse_limit("1 per day"), "chat-send", str(ann.id))
+    for n in range(3):
+        service.send(ann, conversation.id, f"off{n}", f"message {n}")
+    db.session.commit()
+    assert len(db.session.scalars(select(Message)).all()) == 3
