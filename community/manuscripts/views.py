@@ -21,6 +21,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
 
 from community.db import db
@@ -39,7 +40,7 @@ from community.manuscripts.forms import (
     UploadForm,
     VersionForm,
 )
-from community.manuscripts.models import Chapter, Comment, Paragraph
+from community.manuscripts.models import Chapter, Comment
 from community.site.actions import error_on_field, run
 
 bp = Blueprint("manuscripts", __name__)
@@ -279,15 +280,17 @@ def delete(manuscript_id: int):
 @login_required
 def chapter(manuscript_id: int, position: int):
     access, chapter_row = _chapter(manuscript_id, position)
-    run(service.record_position, access, chapter_row)
-    return _chapter_page(access, chapter_row)
+    # The page is rendered before the reader's place is saved: the commit
+    # expires every loaded row, and reloading them cost more than the page.
+    page = _chapter_page(access, chapter_row)
+    if service.position_changes(access, chapter_row):
+        run(service.record_position, access, chapter_row)
+    return page
 
 
 def _chapter_page(access, chapter_row, status: int = 200, **forms):
     manuscript = access.manuscript
-    paragraphs = db.session.scalars(
-        select(Paragraph).where(Paragraph.chapter_id == chapter_row.id).order_by(Paragraph.position)
-    ).all()
+    paragraphs = service.paragraphs_of(chapter_row)
     comments = service.visible_comments(access, chapter_row)
     on_paragraph: dict[str, list] = {}
     notes = []
@@ -319,7 +322,13 @@ def _chapter_page(access, chapter_row, status: int = 200, **forms):
         note_form=forms.get("note_form") or NoteForm(),
         question_form=forms.get("question_form") or QuestionForm(),
         answer_form=AnswerForm(),
-        reply_form=ReplyForm(),
+        # The reply and resolve routes of every comment sit under this prefix;
+        # built once, not once per comment (url_for was a tenth of the page).
+        comments_url=url_for("manuscripts.show", manuscript_id=manuscript.id) + "/comments/",
+        # One token for the per-comment forms (generate_csrf reads its config each call).
+        csrf=generate_csrf(),
+        is_author=access.is_author,
+        viewer_id=current_user.id,
         confirm=ConfirmForm(),
         is_read=(not access.is_author and chapter_row.id in service.chapters_read(access.reader)),
     ), status
