@@ -54,8 +54,12 @@ from community.manuscripts.models import (
     Reader,
 )
 from community.notifications.service import notify
+from community.safety import hidden_ids, removed_text
 
 BODY_MAX = 4000
+# What members report of the room (moderation's item types, see its ITEM_TYPES).
+COMMENT_ITEM = "manuscript_comment"
+PASSAGE_ITEM = "manuscript_passage"
 QUESTION_MAX = 500
 QUESTIONS_PER_CHAPTER = 5
 TITLE_MAX = 200
@@ -491,16 +495,29 @@ def mark_chapter_read(access: Access, chapter: Chapter) -> bool:
     return finished
 
 
-def paragraphs_of(chapter: Chapter) -> list:
-    """The chapter's paragraphs in order, as rows of ``key``, ``kind`` and ``html``
-    (what the reading page shows; no ORM objects to build)."""
-    return list(
-        db.session.execute(
-            select(Paragraph.key, Paragraph.kind, Paragraph.html)
-            .where(Paragraph.chapter_id == chapter.id)
-            .order_by(Paragraph.position)
-        )
-    )
+@dataclass(slots=True)
+class ShownParagraph:
+    id: int
+    key: str
+    kind: str
+    html: str
+
+
+def paragraphs_of(chapter: Chapter) -> list[ShownParagraph]:
+    """The chapter's paragraphs in order, as the reading page shows them (plain
+    values, no ORM objects to build); a passage a moderator hid shows as such."""
+    hidden = hidden_ids(PASSAGE_ITEM)
+    shown = []
+    for row in db.session.execute(
+        select(Paragraph.id, Paragraph.key, Paragraph.kind, Paragraph.html)
+        .where(Paragraph.chapter_id == chapter.id)
+        .order_by(Paragraph.position)
+    ):
+        paragraph = ShownParagraph(*row)
+        if paragraph.id in hidden:
+            paragraph.html = f"<em>{removed_text(PASSAGE_ITEM, paragraph.id)}</em>"
+        shown.append(paragraph)
+    return shown
 
 
 def chapters_read(reader: Reader) -> set[int]:
@@ -685,6 +702,10 @@ def visible_comments(access: Access, chapter: Chapter) -> list[ShownComment]:
     if not access.is_author and not access.manuscript.readers_see_each_other:
         query = query.where(Comment.author_id == access.reader.user_id)
     shown = [ShownComment(*row, replies=[]) for row in db.session.execute(query)]
+    hidden = hidden_ids(COMMENT_ITEM) if shown else {}
+    for comment in shown:
+        if comment.id in hidden:
+            comment.body = removed_text(COMMENT_ITEM, comment.id)
     if shown:
         by_id = {comment.id: comment for comment in shown}
         replies = db.session.execute(
@@ -823,6 +844,129 @@ def _push_comment(access: Access, chapter: Chapter, comment: Comment) -> None:
 
 def _push_after_commit(user_ids: list[int], event: str, payload: dict) -> None:
     after_commit(lambda: push.to_users(user_ids, event, payload))
+
+
+# --- thanks ----------------------------------------------------------------------
+
+QUOTE_MAX = 500  # of a comment quoted in a thank-you (which holds 2,000 characters)
+
+
+@dataclass(frozen=True)
+class Quotable:
+    comment_id: int
+    label: str  # "On “the words” (chapter 3): the comment"
+
+
+def _helpers_comments(requester, match: Match):
+    """The match helper's comments and notes on the request's manuscript, when
+    ``requester`` is its author (nobody else thanks for them), in reading order;
+    those a moderator hid are left out."""
+    if match.requester_id != getattr(requester, "id", None):
+        return []
+    manuscript = manuscript_for_request(match.request_id)
+    if manuscript is None or manuscript.author_id != requester.id:
+        return []
+    hidden = hidden_ids(COMMENT_ITEM)
+    rows = db.session.execute(
+        select(Comment, Chapter.position)
+        .outerjoin(Chapter, Chapter.id == Comment.chapter_id)
+        .where(Comment.manuscript_id == manuscript.id, Comment.author_id == match.helper_id)
+        .order_by(Chapter.position, Comment.created_at, Comment.id)
+    ).all()
+    return [(comment, position) for comment, position in rows if comment.id not in hidden]
+
+
+def _attributed(comment: Comment, position: int | None) -> tuple[str, str]:
+    """Where a comment sits, and its words (shortened to QUOTE_MAX)."""
+    body = " ".join(comment.body.split())
+    if len(body) > QUOTE_MAX:
+        body = body[: QUOTE_MAX - 1].rstrip() + "…"
+    chapter = f"chapter {position}" if position is not None else "an earlier version"
+    if comment.kind == "note":
+        return f"on {chapter}", body
+    quote = " ".join(comment.quote.split())
+    if len(quote) > 80:
+        quote = quote[:79].rstrip() + "…"
+    return f"on “{quote}” ({chapter})", body
+
+
+def quotable_comments(requester, match: Match) -> list[Quotable]:
+    """What the thank-you panel offers the author to quote: the reader's own
+    comments on her manuscript (a finished read is the help received)."""
+    quotable = []
+    for comment, position in _helpers_comments(requester, match):
+        where, body = _attributed(comment, position)
+        quotable.append(Quotable(comment.id, f"{where[0].upper()}{where[1:]}: {body}"))
+    return quotable
+
+
+def thanks_with_quote(requester, match: Match, body: str, comment_id: str | int | None) -> str:
+    """The thank-you ``body`` with the chosen comment quoted after it, attributed
+    to the passage it was on (plain text: pages escape it). Invalid (on the
+    ``quote`` field) for a comment that is not one the panel offers."""
+    if comment_id in (None, ""):
+        return body
+    chosen = str(comment_id)
+    for comment, position in _helpers_comments(requester, match):
+        if str(comment.id) == chosen:
+            where, words = _attributed(comment, position)
+            return f"{(body or '').rstrip()}\n\nYour {comment.kind} {where}: “{words}”"
+    raise Invalid("Choose one of their comments, or none.", field="quote")
+
+
+# --- reports ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reportable:
+    """What moderation freezes into a report about the room: the member it is
+    about, the reported words, and where they sit (no more of the text)."""
+
+    author: User
+    text: str
+    context: dict
+
+
+def reportable_comment(viewer, comment_id: int) -> Reportable:
+    """A comment or chapter note as ``viewer`` sees it (the author: every one;
+    a reader: their own, and the others' when the author shares them), or
+    NotFound. The report keeps the comment and the words it quotes."""
+    comment = db.session.get(Comment, comment_id)
+    if comment is None:
+        raise NotFound()
+    access = access_manuscript(viewer, comment.manuscript_id)
+    chapter = db.session.get(Chapter, comment.chapter_id) if comment.chapter_id else None
+    if not access.is_author:
+        mine = comment.author_id == access.reader.user_id
+        if not mine and not access.manuscript.readers_see_each_other:
+            raise NotFound()
+        if chapter is None or not access.covers(chapter.position):
+            raise NotFound()
+    context = {
+        "text": comment.body,
+        "quote": comment.quote,
+        "where": f"a {comment.kind} on chapter {chapter.position} of a shared manuscript"
+        if chapter is not None
+        else f"a {comment.kind} on an earlier version of a shared manuscript",
+    }
+    return Reportable(comment.author, comment.body, context)
+
+
+def reportable_passage(viewer, paragraph_id: int) -> Reportable:
+    """A paragraph a reader may read (plagiarism, misuse...), or NotFound. The
+    report keeps that one paragraph and no other words of the manuscript."""
+    paragraph = db.session.get(Paragraph, paragraph_id)
+    if paragraph is None or paragraph.kind != "text":
+        raise NotFound()
+    access = access_manuscript(viewer, paragraph.manuscript_id)
+    chapter = db.session.get(Chapter, paragraph.chapter_id)
+    if not access.covers(chapter.position):
+        raise NotFound()
+    context = {
+        "text": paragraph.text,
+        "where": f"a passage of chapter {chapter.position} of a shared manuscript",
+    }
+    return Reportable(access.manuscript.author, paragraph.text, context)
 
 
 # --- accounts ----------------------------------------------------------------------

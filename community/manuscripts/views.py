@@ -325,6 +325,8 @@ def _chapter_page(access, chapter_row, status: int = 200, **forms):
         # The reply and resolve routes of every comment sit under this prefix;
         # built once, not once per comment (url_for was a tenth of the page).
         comments_url=url_for("manuscripts.show", manuscript_id=manuscript.id) + "/comments/",
+        # Reports go through moderation's one report form (the item type and id follow).
+        report_url=url_for("moderation.report", item_type="_", item_id=0).removesuffix("_/0"),
         # One token for the per-comment forms (generate_csrf reads its config each call).
         csrf=generate_csrf(),
         is_author=access.is_author,
