@@ -32,8 +32,8 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from limits import parse as parse_limit
-from sqlalchemy import delete, func, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import and_, delete, func, select
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from community import limits as rate_limits
 from community.accounts.models import User
@@ -85,6 +85,7 @@ class Access:
 
     manuscript: Manuscript
     reader: Reader | None  # None for the author
+    chapter_count: int = 0  # set by access_chapter
 
     @property
     def is_author(self) -> bool:
@@ -115,20 +116,25 @@ def reader_may_read(reader: Reader, match: Match, now: datetime | None = None) -
 def access_manuscript(user, manuscript_id: int) -> Access:
     """The manuscript as ``user`` may see it; NotFound for anyone else."""
     user_id = getattr(user, "id", None)
-    # The author comes along: every page names them (the reader mark).
-    manuscript = db.session.get(Manuscript, manuscript_id, options=[joinedload(Manuscript.author)])
-    if manuscript is None or user_id is None:
+    if user_id is None:
         raise NotFound()
+    # One query: the manuscript, its author (every page names them in the
+    # reader mark), and the viewer's invitation with its match, if any.
+    found = db.session.execute(
+        select(Manuscript, Reader, Match)
+        .outerjoin(Reader, and_(Reader.manuscript_id == Manuscript.id, Reader.user_id == user_id))
+        .outerjoin(Match, Match.id == Reader.match_id)
+        .where(Manuscript.id == manuscript_id)
+        .options(joinedload(Manuscript.author))
+    ).first()
+    if found is None:
+        raise NotFound()
+    manuscript, reader, match = found
     if manuscript.author_id == user_id:
         return Access(manuscript, None)
-    found = db.session.execute(
-        select(Reader, Match)
-        .join(Match, Match.id == Reader.match_id)
-        .where(Reader.manuscript_id == manuscript.id, Reader.user_id == user_id)
-    ).first()
-    if found is None or not reader_may_read(*found):
+    if reader is None or not reader_may_read(reader, match):
         raise NotFound()
-    return Access(manuscript, found[0])
+    return Access(manuscript, reader)
 
 
 def access_author(user, manuscript_id: int) -> Manuscript:
@@ -138,13 +144,29 @@ def access_author(user, manuscript_id: int) -> Manuscript:
     return access.manuscript
 
 
+# One alias for every call: a new one each time defeats SQLAlchemy's statement
+# cache (compiling the query again cost more than running it).
+_OTHER_CHAPTERS = aliased(Chapter)
+
+
 def access_chapter(user, manuscript_id: int, position: int) -> tuple[Access, Chapter]:
+    """The chapter at ``position`` as ``user`` may read it; NotFound otherwise.
+    Sets ``access.chapter_count`` (for the page's next and previous links)."""
     access = access_manuscript(user, manuscript_id)
-    chapter = db.session.scalar(
-        select(Chapter).where(Chapter.manuscript_id == manuscript_id, Chapter.position == position)
+    others = _OTHER_CHAPTERS
+    count = (
+        select(func.max(others.position))
+        .where(others.manuscript_id == manuscript_id)
+        .scalar_subquery()
     )
-    if chapter is None or not access.covers(position):
+    found = db.session.execute(
+        select(Chapter, count).where(
+            Chapter.manuscript_id == manuscript_id, Chapter.position == position
+        )
+    ).first()
+    if found is None or not access.covers(position):
         raise NotFound()
+    chapter, access.chapter_count = found
     return access, chapter
 
 
