@@ -41,7 +41,7 @@ from community.manuscripts import conversion
 from community.manuscripts import service as manuscript_service
 from community.manuscripts.models import Paragraph
 from community.moderation import service as moderation
-from community.moderation.models import AuditEntry
+from community.moderation.models import AuditEntry, Report
 from community.network import follows
 from community.notifications.service import notify
 from tests.builders import skill_ids
@@ -198,7 +198,11 @@ ROWS: list[Row] = [
     R("chat.unblock", "POST", "/chats/{conversation_id}/unblock", LOGIN, 404, owner=302, other=302),
     # Manuscripts: owner is the author, on her request; other, her matched
     # helper, is invited to read (downloads of the text off). Everyone else,
-    # admins and moderators included, gets 404: the text is private. A
+    # admins and moderators included, gets 404: the text is private. The
+    # moderator here has a report about the manuscript (other reported a
+    # passage: the report holds that passage, nothing else), and
+    # test_a_moderator_without_a_report_meets_the_manuscript_rows tries the
+    # same rows with no report at all. A
     # reader's refused acts (a comment without a quote, an empty note) are
     # 400; buttons flash and redirect.
     R("manuscripts.new", "GET", "/requests/{request_id}/manuscript", LOGIN, 404, owner=302),
@@ -408,6 +412,9 @@ def people(make_user):
     paragraph_key = db.session.scalar(select(Paragraph.key).where(Paragraph.chapter_id == first.id))
     comment = manuscript_service.add_comment(reading, first, paragraph_key, "counted", "Nice.")
     question = manuscript_service.ask_question(owner, manuscript, first, "Did it grip you?")
+    # other, reading, reports a passage: the moderators have a report about the
+    # manuscript, and still may not read it (see the manuscript rows).
+    moderation.report(other, "manuscript_passage", _first_paragraph_id(first), "plagiarism")
     message = chat.send(other, conversation_id, "access-1", "Hello from Otto").message
     report = moderation.report(owner, "message", message.id, "spam")
     moderation.act(moderator, report.id, "warn", reason="Please keep it kind.")
@@ -435,6 +442,12 @@ def people(make_user):
         "appeal_id": appeal.id,
         "entry_id": entry.id,
     }
+
+
+def _first_paragraph_id(chapter) -> int:
+    return db.session.scalar(
+        select(Paragraph.id).where(Paragraph.chapter_id == chapter.id).order_by(Paragraph.position)
+    )
 
 
 # What a request may change without changing anything a member did: the
@@ -512,9 +525,15 @@ def test_access(app, people, client, role):
         db.session.rollback()
         accounts.delete_account(accounts.find_by_email("deleted@example.com"), PASSWORD)
         db.session.commit()
+    assert not try_rows(client, people, role, order_for(role)), "see above"
+
+
+def try_rows(client, people, role: str, keys) -> list[str]:
+    """Try ``keys`` (endpoint, method) as ``role``; the wrong answers, listed
+    (the assertion message shows them all)."""
     token = csrf_token(client)
     wrong = []
-    for key in order_for(role):
+    for key in keys:
         entry = MATRIX[key]
         path = entry.path.format(**people)
         expected = entry.status(role)
@@ -530,3 +549,16 @@ def test_access(app, people, client, role):
         elif before is not None and snapshot() != before:
             wrong.append(f"{where}: refused, but changed the database")
     assert not wrong, "\n".join(wrong)
+    return wrong
+
+
+@pytest.mark.parametrize("settings", [{"WTF_CSRF_ENABLED": True}], ids=["csrf"])
+def test_a_moderator_without_a_report_meets_the_manuscript_rows(app, people, client):
+    """The manuscript rows again, for a moderator before anyone reported
+    anything of the manuscript: 404 everywhere, as with a report."""
+    db.session.execute(sa.delete(Report).where(Report.item_type.like("manuscript%")))
+    db.session.commit()
+    log_in(client, "moderator@example.com")
+    keys = [key for key in order_for("moderator") if key[0].startswith("manuscripts.")]
+    assert keys and all(MATRIX[key].status("moderator") == 404 for key in keys)
+    try_rows(client, people, "moderator", keys)

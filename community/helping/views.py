@@ -59,6 +59,7 @@ from community.helping.models import (
 from community.kindness import service as kindness
 from community.kindness.forms import ThanksForm
 from community.kindness.panel import thanks_panel
+from community.manuscripts import service as manuscripts
 from community.site.actions import error_on_field, run
 from community.site.paging import page_number
 
@@ -453,6 +454,11 @@ def _match_page(match: Match, cancel_form=None, status: int = 200, thanks_form=N
         first_message=suggested_first_message(me, other, match.request, i_am_helper=i_am_helper),
         cancel_form=cancel_form or CancelForm(formdata=None),
         conversation_id=conversation_id_of_match(match.id),
+        quotable=(
+            manuscripts.quotable_comments(current_user, match)
+            if match.status == MatchStatus.ACTIVE and not i_am_helper
+            else []
+        ),
         **thanks_panel(match.id, thanks_form),
     ), status
 
@@ -474,12 +480,14 @@ def complete_match(match_id: int):
     form = ThanksForm()
     if form.validate_on_submit():
         _, error = run(
-            kindness.complete_match,
-            current_user,
-            match,
-            form.body.data,
-            keep_private=form.keep_private.data,
-            pledge=form.pledge.data,
+            lambda: kindness.complete_match(
+                current_user,
+                match,
+                # A comment the helper left on the manuscript, quoted if chosen.
+                manuscripts.thanks_with_quote(current_user, match, form.body.data, form.quote.data),
+                keep_private=form.keep_private.data,
+                pledge=form.pledge.data,
+            )
         )
         if error is None:
             flash("Thank you! Your helper will see your thanks.", "success")

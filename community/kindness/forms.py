@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from wtforms import BooleanField, TextAreaField
+from wtforms import BooleanField, RadioField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
 from community.forms import KindredForm
@@ -20,6 +20,9 @@ class ThanksForm(KindredForm):
     )
     keep_private = BooleanField("Keep this thank-you private (off their profile)")
     pledge = BooleanField("I pledge to pay it forward: I will help someone else")
+    # Offered when the helper read the requester's manuscript: one of their
+    # comments to quote in the thank-you (the page fills the choices).
+    quote = RadioField("Quote a favourite comment (optional)", choices=[], validate_choice=False)
 
 
 class ReplyForm(KindredForm):

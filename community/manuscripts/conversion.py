@@ -31,6 +31,7 @@ import zipfile
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
+import mammoth
 import nh3
 
 from community.errors import Invalid
@@ -164,8 +165,6 @@ def _no_images(image):
 
 
 def docx_to_html(data: bytes) -> str:
-    import mammoth
-
     check_docx(data)
     try:
         result = mammoth.convert_to_html(

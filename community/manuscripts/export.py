@@ -14,6 +14,7 @@ import io
 import itertools
 from collections import defaultdict
 
+import docx
 from sqlalchemy import select
 
 from community.db import db
@@ -39,8 +40,6 @@ def _label(comment: Comment) -> str:
 
 
 def to_docx(manuscript, comments: list[Comment]) -> bytes:
-    import docx
-
     anchored, loose = _by_paragraph(comments)
     document = docx.Document()
     document.add_heading(f"{manuscript.title}: comments", level=0)

@@ -26,15 +26,17 @@ never with the text in the notification.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
 from limits import parse as parse_limit
-from sqlalchemy import delete, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import and_, delete, func, select
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from community import limits as rate_limits
+from community.accounts.models import User
 from community.accounts.signals import member_leaving
 from community.db import after_commit, db, utcnow
 from community.errors import Conflict, Invalid, NotAllowed, NotFound
@@ -52,8 +54,12 @@ from community.manuscripts.models import (
     Reader,
 )
 from community.notifications.service import notify
+from community.safety import hidden_ids, removed_text
 
 BODY_MAX = 4000
+# What members report of the room (moderation's item types, see its ITEM_TYPES).
+COMMENT_ITEM = "manuscript_comment"
+PASSAGE_ITEM = "manuscript_passage"
 QUESTION_MAX = 500
 QUESTIONS_PER_CHAPTER = 5
 TITLE_MAX = 200
@@ -79,6 +85,7 @@ class Access:
 
     manuscript: Manuscript
     reader: Reader | None  # None for the author
+    chapter_count: int = 0  # set by access_chapter
 
     @property
     def is_author(self) -> bool:
@@ -109,19 +116,25 @@ def reader_may_read(reader: Reader, match: Match, now: datetime | None = None) -
 def access_manuscript(user, manuscript_id: int) -> Access:
     """The manuscript as ``user`` may see it; NotFound for anyone else."""
     user_id = getattr(user, "id", None)
-    manuscript = db.session.get(Manuscript, manuscript_id)
-    if manuscript is None or user_id is None:
+    if user_id is None:
         raise NotFound()
+    # One query: the manuscript, its author (every page names them in the
+    # reader mark), and the viewer's invitation with its match, if any.
+    found = db.session.execute(
+        select(Manuscript, Reader, Match)
+        .outerjoin(Reader, and_(Reader.manuscript_id == Manuscript.id, Reader.user_id == user_id))
+        .outerjoin(Match, Match.id == Reader.match_id)
+        .where(Manuscript.id == manuscript_id)
+        .options(joinedload(Manuscript.author))
+    ).first()
+    if found is None:
+        raise NotFound()
+    manuscript, reader, match = found
     if manuscript.author_id == user_id:
         return Access(manuscript, None)
-    found = db.session.execute(
-        select(Reader, Match)
-        .join(Match, Match.id == Reader.match_id)
-        .where(Reader.manuscript_id == manuscript.id, Reader.user_id == user_id)
-    ).first()
-    if found is None or not reader_may_read(*found):
+    if reader is None or not reader_may_read(reader, match):
         raise NotFound()
-    return Access(manuscript, found[0])
+    return Access(manuscript, reader)
 
 
 def access_author(user, manuscript_id: int) -> Manuscript:
@@ -131,13 +144,29 @@ def access_author(user, manuscript_id: int) -> Manuscript:
     return access.manuscript
 
 
+# One alias for every call: a new one each time defeats SQLAlchemy's statement
+# cache (compiling the query again cost more than running it).
+_OTHER_CHAPTERS = aliased(Chapter)
+
+
 def access_chapter(user, manuscript_id: int, position: int) -> tuple[Access, Chapter]:
+    """The chapter at ``position`` as ``user`` may read it; NotFound otherwise.
+    Sets ``access.chapter_count`` (for the page's next and previous links)."""
     access = access_manuscript(user, manuscript_id)
-    chapter = db.session.scalar(
-        select(Chapter).where(Chapter.manuscript_id == manuscript_id, Chapter.position == position)
+    others = _OTHER_CHAPTERS
+    count = (
+        select(func.max(others.position))
+        .where(others.manuscript_id == manuscript_id)
+        .scalar_subquery()
     )
-    if chapter is None or not access.covers(position):
+    found = db.session.execute(
+        select(Chapter, count).where(
+            Chapter.manuscript_id == manuscript_id, Chapter.position == position
+        )
+    ).first()
+    if found is None or not access.covers(position):
         raise NotFound()
+    chapter, access.chapter_count = found
     return access, chapter
 
 
@@ -430,6 +459,15 @@ def _touch_session(access: Access, what: str) -> None:
         )
 
 
+def position_changes(access: Access, chapter: Chapter, paragraph_key: str | None = None) -> bool:
+    """Whether :func:`record_position` would change anything (the author's
+    reading is not tracked; a reader rereading the same place changes nothing)."""
+    if access.is_author:
+        return False
+    reader = access.reader
+    return (reader.position_chapter, reader.position_paragraph) != (chapter.position, paragraph_key)
+
+
 def record_position(access: Access, chapter: Chapter, paragraph_key: str | None = None) -> None:
     """Remember where the reader is (the author's own reading is not tracked)."""
     if access.is_author:
@@ -477,6 +515,31 @@ def mark_chapter_read(access: Access, chapter: Chapter) -> bool:
         },
     )
     return finished
+
+
+@dataclass(slots=True)
+class ShownParagraph:
+    id: int
+    key: str
+    kind: str
+    html: str
+
+
+def paragraphs_of(chapter: Chapter) -> list[ShownParagraph]:
+    """The chapter's paragraphs in order, as the reading page shows them (plain
+    values, no ORM objects to build); a passage a moderator hid shows as such."""
+    hidden = hidden_ids(PASSAGE_ITEM)
+    shown = []
+    for row in db.session.execute(
+        select(Paragraph.id, Paragraph.key, Paragraph.kind, Paragraph.html)
+        .where(Paragraph.chapter_id == chapter.id)
+        .order_by(Paragraph.position)
+    ):
+        paragraph = ShownParagraph(*row)
+        if paragraph.id in hidden:
+            paragraph.html = f"<em>{removed_text(PASSAGE_ITEM, paragraph.id)}</em>"
+        shown.append(paragraph)
+    return shown
 
 
 def chapters_read(reader: Reader) -> set[int]:
@@ -539,8 +602,6 @@ def add_comment(
 def _original_quote(text: str, normalised: str) -> str:
     """The words of ``text`` that ``normalised`` (whitespace collapsed) names."""
     words = normalised.split(" ")
-    import re
-
     pattern = r"\s+".join(re.escape(word) for word in words)
     found = re.search(pattern, text)
     return found.group(0) if found else normalised
@@ -617,21 +678,69 @@ def resolve(access: Access, comment_id: int, resolved: bool = True) -> Comment:
     return comment
 
 
-def visible_comments(access: Access, chapter: Chapter) -> list[Comment]:
+@dataclass(slots=True)
+class ShownReply:
+    author_name: str
+    body: str
+
+
+@dataclass(slots=True)
+class ShownComment:
+    """A comment as the chapter page shows it: plain values, no ORM object
+    (building 50 comments with their authors and replies as mapped objects
+    took longer than the rest of the page)."""
+
+    id: int
+    kind: str
+    author_id: int
+    author_name: str
+    paragraph_key: str | None
+    quote: str
+    body: str
+    resolved_at: datetime | None
+    earlier_version: bool
+    replies: list[ShownReply]
+
+
+def visible_comments(access: Access, chapter: Chapter) -> list[ShownComment]:
     """The chapter's comments and notes the viewer may see, oldest first, with
-    their authors and replies loaded (three queries, whatever the count)."""
+    their authors' names and their replies (two queries, whatever the count)."""
     query = (
-        select(Comment)
-        .where(Comment.chapter_id == chapter.id)
-        .options(
-            selectinload(Comment.author),
-            selectinload(Comment.replies).joinedload(CommentReply.author),
+        select(
+            Comment.id,
+            Comment.kind,
+            Comment.author_id,
+            User.display_name,
+            Comment.paragraph_key,
+            Comment.quote,
+            Comment.body,
+            Comment.resolved_at,
+            Comment.earlier_version,
         )
+        .join(User, User.id == Comment.author_id)
+        .where(Comment.chapter_id == chapter.id)
         .order_by(Comment.created_at, Comment.id)
     )
     if not access.is_author and not access.manuscript.readers_see_each_other:
         query = query.where(Comment.author_id == access.reader.user_id)
-    return list(db.session.scalars(query))
+    shown = [ShownComment(*row, replies=[]) for row in db.session.execute(query)]
+    hidden = hidden_ids(COMMENT_ITEM) if shown else {}
+    for comment in shown:
+        if comment.id in hidden:
+            comment.body = removed_text(COMMENT_ITEM, comment.id)
+    if shown:
+        by_id = {comment.id: comment for comment in shown}
+        replies = db.session.execute(
+            select(CommentReply.comment_id, User.display_name, CommentReply.body)
+            .join(User, User.id == CommentReply.author_id)
+            .join(Comment, Comment.id == CommentReply.comment_id)
+            .where(Comment.chapter_id == chapter.id)
+            .order_by(CommentReply.created_at, CommentReply.id)
+        )
+        for comment_id, name, body in replies:
+            if comment_id in by_id:
+                by_id[comment_id].replies.append(ShownReply(name, body))
+    return shown
 
 
 def earlier_comments(access: Access) -> list[Comment]:
@@ -757,6 +866,129 @@ def _push_comment(access: Access, chapter: Chapter, comment: Comment) -> None:
 
 def _push_after_commit(user_ids: list[int], event: str, payload: dict) -> None:
     after_commit(lambda: push.to_users(user_ids, event, payload))
+
+
+# --- thanks ----------------------------------------------------------------------
+
+QUOTE_MAX = 500  # of a comment quoted in a thank-you (which holds 2,000 characters)
+
+
+@dataclass(frozen=True)
+class Quotable:
+    comment_id: int
+    label: str  # "On “the words” (chapter 3): the comment"
+
+
+def _helpers_comments(requester, match: Match):
+    """The match helper's comments and notes on the request's manuscript, when
+    ``requester`` is its author (nobody else thanks for them), in reading order;
+    those a moderator hid are left out."""
+    if match.requester_id != getattr(requester, "id", None):
+        return []
+    manuscript = manuscript_for_request(match.request_id)
+    if manuscript is None or manuscript.author_id != requester.id:
+        return []
+    hidden = hidden_ids(COMMENT_ITEM)
+    rows = db.session.execute(
+        select(Comment, Chapter.position)
+        .outerjoin(Chapter, Chapter.id == Comment.chapter_id)
+        .where(Comment.manuscript_id == manuscript.id, Comment.author_id == match.helper_id)
+        .order_by(Chapter.position, Comment.created_at, Comment.id)
+    ).all()
+    return [(comment, position) for comment, position in rows if comment.id not in hidden]
+
+
+def _attributed(comment: Comment, position: int | None) -> tuple[str, str]:
+    """Where a comment sits, and its words (shortened to QUOTE_MAX)."""
+    body = " ".join(comment.body.split())
+    if len(body) > QUOTE_MAX:
+        body = body[: QUOTE_MAX - 1].rstrip() + "…"
+    chapter = f"chapter {position}" if position is not None else "an earlier version"
+    if comment.kind == "note":
+        return f"on {chapter}", body
+    quote = " ".join(comment.quote.split())
+    if len(quote) > 80:
+        quote = quote[:79].rstrip() + "…"
+    return f"on “{quote}” ({chapter})", body
+
+
+def quotable_comments(requester, match: Match) -> list[Quotable]:
+    """What the thank-you panel offers the author to quote: the reader's own
+    comments on her manuscript (a finished read is the help received)."""
+    quotable = []
+    for comment, position in _helpers_comments(requester, match):
+        where, body = _attributed(comment, position)
+        quotable.append(Quotable(comment.id, f"{where[0].upper()}{where[1:]}: {body}"))
+    return quotable
+
+
+def thanks_with_quote(requester, match: Match, body: str, comment_id: str | int | None) -> str:
+    """The thank-you ``body`` with the chosen comment quoted after it, attributed
+    to the passage it was on (plain text: pages escape it). Invalid (on the
+    ``quote`` field) for a comment that is not one the panel offers."""
+    if comment_id in (None, ""):
+        return body
+    chosen = str(comment_id)
+    for comment, position in _helpers_comments(requester, match):
+        if str(comment.id) == chosen:
+            where, words = _attributed(comment, position)
+            return f"{(body or '').rstrip()}\n\nYour {comment.kind} {where}: “{words}”"
+    raise Invalid("Choose one of their comments, or none.", field="quote")
+
+
+# --- reports ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reportable:
+    """What moderation freezes into a report about the room: the member it is
+    about, the reported words, and where they sit (no more of the text)."""
+
+    author: User
+    text: str
+    context: dict
+
+
+def reportable_comment(viewer, comment_id: int) -> Reportable:
+    """A comment or chapter note as ``viewer`` sees it (the author: every one;
+    a reader: their own, and the others' when the author shares them), or
+    NotFound. The report keeps the comment and the words it quotes."""
+    comment = db.session.get(Comment, comment_id)
+    if comment is None:
+        raise NotFound()
+    access = access_manuscript(viewer, comment.manuscript_id)
+    chapter = db.session.get(Chapter, comment.chapter_id) if comment.chapter_id else None
+    if not access.is_author:
+        mine = comment.author_id == access.reader.user_id
+        if not mine and not access.manuscript.readers_see_each_other:
+            raise NotFound()
+        if chapter is None or not access.covers(chapter.position):
+            raise NotFound()
+    context = {
+        "text": comment.body,
+        "quote": comment.quote,
+        "where": f"a {comment.kind} on chapter {chapter.position} of a shared manuscript"
+        if chapter is not None
+        else f"a {comment.kind} on an earlier version of a shared manuscript",
+    }
+    return Reportable(comment.author, comment.body, context)
+
+
+def reportable_passage(viewer, paragraph_id: int) -> Reportable:
+    """A paragraph a reader may read (plagiarism, misuse...), or NotFound. The
+    report keeps that one paragraph and no other words of the manuscript."""
+    paragraph = db.session.get(Paragraph, paragraph_id)
+    if paragraph is None or paragraph.kind != "text":
+        raise NotFound()
+    access = access_manuscript(viewer, paragraph.manuscript_id)
+    chapter = db.session.get(Chapter, paragraph.chapter_id)
+    if not access.covers(chapter.position):
+        raise NotFound()
+    context = {
+        "text": paragraph.text,
+        "where": f"a passage of chapter {chapter.position} of a shared manuscript",
+    }
+    return Reportable(access.manuscript.author, paragraph.text, context)
 
 
 # --- accounts ----------------------------------------------------------------------

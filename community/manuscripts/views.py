@@ -21,6 +21,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
 
 from community.db import db
@@ -39,7 +40,7 @@ from community.manuscripts.forms import (
     UploadForm,
     VersionForm,
 )
-from community.manuscripts.models import Chapter, Comment, Paragraph
+from community.manuscripts.models import Chapter, Comment
 from community.site.actions import error_on_field, run
 
 bp = Blueprint("manuscripts", __name__)
@@ -279,15 +280,17 @@ def delete(manuscript_id: int):
 @login_required
 def chapter(manuscript_id: int, position: int):
     access, chapter_row = _chapter(manuscript_id, position)
-    run(service.record_position, access, chapter_row)
-    return _chapter_page(access, chapter_row)
+    # The page is rendered before the reader's place is saved: the commit
+    # expires every loaded row, and reloading them cost more than the page.
+    page = _chapter_page(access, chapter_row)
+    if service.position_changes(access, chapter_row):
+        run(service.record_position, access, chapter_row)
+    return page
 
 
 def _chapter_page(access, chapter_row, status: int = 200, **forms):
     manuscript = access.manuscript
-    paragraphs = db.session.scalars(
-        select(Paragraph).where(Paragraph.chapter_id == chapter_row.id).order_by(Paragraph.position)
-    ).all()
+    paragraphs = service.paragraphs_of(chapter_row)
     comments = service.visible_comments(access, chapter_row)
     on_paragraph: dict[str, list] = {}
     notes = []
@@ -296,13 +299,12 @@ def _chapter_page(access, chapter_row, status: int = 200, **forms):
             notes.append(comment)
         elif not comment.earlier_version:
             on_paragraph.setdefault(comment.paragraph_key, []).append(comment)
-    count = db.session.scalar(
-        select(db.func.max(Chapter.position)).where(Chapter.manuscript_id == manuscript.id)
-    )
+    count = access.chapter_count
+    author = access.is_author
     first = 1 if access.is_author else (access.reader.first_chapter or 1)
     last = count if access.is_author else (access.reader.last_chapter or count)
     questions = service.questions_of(chapter_row)
-    answers = service.answers_to(access, chapter_row)
+    answers = service.answers_to(access, chapter_row) if questions else []
     return render_template(
         "manuscripts/chapter.html",
         access=access,
@@ -315,12 +317,20 @@ def _chapter_page(access, chapter_row, status: int = 200, **forms):
         answers=answers,
         previous=position_or_none(chapter_row.position - 1, first, last),
         next=position_or_none(chapter_row.position + 1, first, last),
-        comment_form=forms.get("comment_form") or CommentForm(),
-        note_form=forms.get("note_form") or NoteForm(),
-        question_form=forms.get("question_form") or QuestionForm(),
-        answer_form=AnswerForm(),
-        reply_form=ReplyForm(),
-        confirm=ConfirmForm(),
+        # Readers comment and leave notes, the author asks: each sees only their forms.
+        comment_form=None if author else forms.get("comment_form") or CommentForm(),
+        note_form=None if author else forms.get("note_form") or NoteForm(),
+        question_form=(forms.get("question_form") or QuestionForm()) if author else None,
+        # The reply and resolve routes of every comment sit under this prefix;
+        # built once, not once per comment (url_for was a tenth of the page).
+        comments_url=url_for("manuscripts.show", manuscript_id=manuscript.id) + "/comments/",
+        # Reports go through moderation's one report form (the item type and id follow).
+        report_url=url_for("moderation.report", item_type="_", item_id=0).removesuffix("_/0"),
+        # One token for every form of the page (hidden_tag and generate_csrf cost
+        # more per form than the rest of a comment; measured in bench/manuscript.py).
+        csrf=generate_csrf(),
+        is_author=author,
+        viewer_id=current_user.id,
         is_read=(not access.is_author and chapter_row.id in service.chapters_read(access.reader)),
     ), status
 

@@ -23,6 +23,9 @@ ITEM_TYPES = {
     "message": "chat message",
     "welcome": "welcome note",
     "thanks": "thank-you",
+    # The beta-reading room: a report keeps only the reported words.
+    "manuscript_comment": "comment on a manuscript",
+    "manuscript_passage": "manuscript passage",
 }
 
 REASONS = {

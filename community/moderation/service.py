@@ -56,6 +56,7 @@ from community.helping.models import Answer, AnswerComment, HelpRequest
 from community.helping.withdrawal import withdraw_member
 from community.kindness.models import Thanks
 from community.mail.outbox import queue_email
+from community.manuscripts import service as manuscripts
 from community.moderation.models import (
     ITEM_TYPES,
     REASONS,
@@ -89,6 +90,12 @@ CONTEXT_AROUND = 3  # chat messages frozen before and after the reported one
 FOREVER = datetime(9999, 1, 1, tzinfo=UTC)
 ACTIONS = ("dismiss", "hide", "warn", "limit", "suspend")
 APPEALABLE = ("hide", "warn", "limit", "suspend")
+# The reading room says who may see its comments and passages, and what of
+# them a report keeps (only the reported words: moderators never read the text).
+MANUSCRIPT_ITEMS = {
+    manuscripts.COMMENT_ITEM: manuscripts.reportable_comment,
+    manuscripts.PASSAGE_ITEM: manuscripts.reportable_passage,
+}
 
 
 # --- the audit log ----------------------------------------------------------------
@@ -201,6 +208,9 @@ def access_item(viewer: User, item_type: str, item_id: int) -> Item:
         if row is None or viewer.id not in (row.author_id, row.helper_id):
             raise NotFound()
         return Item("thanks", row.id, db.session.get(User, row.author_id), row.body)
+    if item_type in MANUSCRIPT_ITEMS:
+        found = MANUSCRIPT_ITEMS[item_type](viewer, item_id)
+        return Item(item_type, item_id, found.author, found.text, found.context)
     # A chat message: only the conversation's members see it.
     message = db.session.get(Message, item_id)
     if message is None or (

@@ -100,6 +100,9 @@ def test_a_reader_comments_the_author_replies_and_exports_word_comments(room, au
     auth.login("ann@example.com")
     page = client.get(f"{base}/chapters/1").get_data(as_text=True)
     assert "What a detail!" in page and "Gripping." in page
+    # The per-comment forms are built from one prefix: they reach the real routes.
+    for action in ("reply", "resolve"):
+        assert f'action="{base}/comments/{comment.id}/{action}"' in page
     client.post(f"{base}/comments/{comment.id}/reply", data={"reply": "Thank you, Ben."})
     exported = client.get(f"{base}/comments.docx")
     assert exported.status_code == 200
