@@ -160,6 +160,7 @@ def test_the_front_page_for_a_visitor_and_the_member_navigation(browser, live_se
     assert link.evaluate("node => node === document.activeElement")
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(r"/requests/mine$"))
+    page.wait_for_load_state("load")  # its style sheets too, before measuring
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     context.close()
     assert errors == []
