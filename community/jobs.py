@@ -44,7 +44,7 @@ from typing import Any
 
 from flask import Flask, current_app, has_app_context
 from redis import Redis
-from rq import Queue, Retry, Worker
+from rq import Queue, Retry, Worker, worker_registration
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
 from sqlalchemy import String, insert, update
@@ -344,6 +344,25 @@ class AppWorker(Worker):
         # whose retry RQ holds. Trying every half minute bounds that delay.
         self.maintenance_interval = min(self.maintenance_interval, SCHEDULER_RETRY_SECONDS)
         _app_for_jobs()
+
+    def heartbeat(self, timeout: int | None = None, pipeline: Any = None) -> None:
+        super().heartbeat(timeout, pipeline)
+        if pipeline is None:
+            self._register_again_if_forgotten()
+
+    def _register_again_if_forgotten(self) -> None:
+        """RQ's worker waits out a Redis outage and goes on, but a Redis that
+        came back empty (no persistence) has forgotten it: ``rq info`` and
+        the health checks would show no worker while it works. The heartbeat
+        that follows every reconnection puts its registration back."""
+        if self.connection.hexists(self.key, "birth"):
+            return
+        log.warning("worker %s: Redis forgot this worker; registering it again", self.name)
+        with self.connection.pipeline() as pipeline:
+            pipeline.hset(self.key, mapping=self.serialize())
+            worker_registration.register(self, pipeline)
+            pipeline.expire(self.key, self.worker_ttl + 60)
+            pipeline.execute()
 
 
 def _app_for_jobs() -> Flask:
