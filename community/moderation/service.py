@@ -109,21 +109,40 @@ def audit_page(
     return list(db.session.scalars(query))
 
 
+def deleted_among(entries: list[AuditEntry]) -> set[int]:
+    """The ids of members named in ``entries`` (as member or actor) who have
+    since deleted their account: their rows stay, shown as deleted."""
+    ids = {e.member_id for e in entries} | {e.actor_id for e in entries}
+    ids.discard(None)
+    if not ids:
+        return set()
+    return set(
+        db.session.scalars(select(User.id).where(User.id.in_(ids), User.deleted_at.isnot(None)))
+    )
+
+
 def audit_csv(*, member_id: int | None = None, actor_id: int | None = None) -> str:
-    """The (filtered) audit log as CSV, oldest first."""
+    """The (filtered) audit log as CSV, oldest first. ``member_deleted``: the
+    member named has deleted their account since (the row keeps the name
+    they had then)."""
     out = io.StringIO()
     writer = csv.writer(out)
     columns = ("id", "created_at", "actor_id", "actor_name", "action", "member_id",
                "member_name", "item_type", "item_id", "reason")  # fmt: skip
-    writer.writerow(columns)
-    query = select(AuditEntry).order_by(AuditEntry.id)
+    writer.writerow([*columns, "member_deleted"])
+    query = (
+        select(AuditEntry, User.deleted_at)
+        .outerjoin(User, User.id == AuditEntry.member_id)
+        .order_by(AuditEntry.id)
+    )
     if member_id is not None:
         query = query.where(AuditEntry.member_id == member_id)
     if actor_id is not None:
         query = query.where(AuditEntry.actor_id == actor_id)
-    for entry in db.session.scalars(query.execution_options(yield_per=500)):
+    for entry, deleted_at in db.session.execute(query.execution_options(yield_per=500)):
         row = [getattr(entry, name) for name in columns]
         row[1] = entry.created_at.isoformat()
+        row.append("yes" if deleted_at is not None else "")
         # A cell starting with = + - @ is a formula to a spreadsheet: keep it text.
         writer.writerow([f"'{c}" if isinstance(c, str) and c[:1] in "=+-@" else c for c in row])
     return out.getvalue()

@@ -213,6 +213,7 @@ def audit():
     return render_template(
         "moderation/audit.html",
         entries=entries,
+        deleted=service.deleted_among(entries),
         filter_form=AuditFilterForm(request.args),
         moderator_form=ModeratorForm(),
         moderators=service.member_moderators(),
