@@ -53,7 +53,11 @@ def hit(item, *identifiers: str) -> bool:
     """Count one hit of ``item`` for ``identifiers`` in Flask-Limiter's storage;
     False when over. With Redis unreachable the count goes on in this
     process (as Flask-Limiter's in-memory fallback does for routes): a
-    limit is never a 500."""
+    limit is never a 500. With rate limiting turned off (RATELIMIT_ENABLED)
+    nothing is counted and every hit is allowed, as in :func:`record_act`
+    (Flask-Limiter then has no storage at all)."""
+    if not limiter.enabled:
+        return True
     try:
         return limiter.limiter.hit(item, *identifiers)
     except Exception as error:

@@ -9,6 +9,7 @@ held for a moderator instead (``TRUST_NEW_LINKS = "hold"``)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from flask import current_app
@@ -18,7 +19,7 @@ from community import trust
 from community.accounts import service as accounts
 from community.chat import service as chat
 from community.chat.models import Message
-from community.db import db
+from community.db import db, utcnow
 from community.errors import Invalid
 from community.helping import answers, matches, offers, requests
 from community.helping.models import Answer, HelpRequest, Match
@@ -273,3 +274,20 @@ def test_the_pages_show_the_word_on_the_field_and_keep_the_text(scene, client):
     # (The sign-up page answers a refused form with a 200, as it always has.)
     assert REFUSED in page.get_data(as_text=True)
     assert f"Pens at {LINK}" in page.get_data(as_text=True)
+
+
+@TRUST_ON
+def test_the_quick_answer_about_links_is_the_levels_answer(make_user):
+    """trust.links_allowed skips level_of's queries; it must say the same."""
+    now = utcnow()
+    members = [
+        make_user(email_verified_at=None),
+        make_user(email_verified_at=now - timedelta(days=2)),
+        make_user(email_verified_at=now - timedelta(days=3, minutes=1)),
+        make_user(email_verified_at=now - timedelta(days=200)),
+        make_user(email_verified_at=now - timedelta(days=200), trust_level_set=0),
+        make_user(email_verified_at=None, trust_level_set=2),
+    ]
+    for member in members:
+        assert trust.links_allowed(member) == trust.level_of(member).links
+    assert [trust.links_allowed(m) for m in members] == [False, False, True, True, False, True]

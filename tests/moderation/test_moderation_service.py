@@ -379,3 +379,12 @@ def test_a_new_members_link_is_held_for_a_moderator(make_user):
     assert chat.message_payload(sent)["body"] == service.HELD
     assert service.open_case_count() == 1
     assert len(audit("hold")) == 1
+
+
+@pytest.mark.parametrize("settings", [{"TRUST_LIMITS": True, "RATELIMIT_ENABLED": False}])
+def test_trust_limits_without_rate_limiting_count_nothing_and_never_fail(make_user):
+    """With RATELIMIT_ENABLED off Flask-Limiter has no storage: the trust
+    levels' daily counts (and the report limit) allow, rather than a 500."""
+    newcomer = make_user()
+    assert all(trust.refusal(newcomer, "follow") is None for _ in range(20))
+    assert trust.refusal(newcomer, "conversation") is None
