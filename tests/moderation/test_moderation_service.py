@@ -388,3 +388,33 @@ def test_trust_limits_without_rate_limiting_count_nothing_and_never_fail(make_us
     newcomer = make_user()
     assert all(trust.refusal(newcomer, "follow") is None for _ in range(20))
     assert trust.refusal(newcomer, "conversation") is None
+
+
+def test_the_queue_pages_the_same_cases_as_grouping_every_open_report(people, make_user):
+    """The queue reads open reports in id order until it has its cases; that
+    must be the GROUP BY ... ORDER BY min(id) answer, whatever the limit (and
+    past the first batch it reads)."""
+    ann, ben, mod, _, _, messages = people
+    reporters = [make_user() for _ in range(4)]
+    others = [make_user() for _ in range(3)]
+    for n, reporter in enumerate(reporters):
+        for member in [ben, *others][n % 2 :]:
+            service.report(reporter, "profile", member.id, "spam")
+    service.report(ann, "message", messages[1].id, "spam")
+    service.report(ann, "message", messages[3].id, "spam")
+    db.session.commit()
+    service.act(mod, service.queue(mod)[1].first.id, "dismiss", reason="fine")
+    db.session.commit()
+    oldest = func.min(Report.id)
+    reference = [
+        tuple(row)
+        for row in db.session.execute(
+            select(Report.reported_id, Report.item_type, Report.item_id)
+            .where(Report.status == "open")
+            .group_by(Report.reported_id, Report.item_type, Report.item_id)
+            .order_by(oldest)
+        )
+    ]
+    assert len(reference) == 5
+    for limit in range(1, 8):
+        assert [case.key for case in service.queue(mod, limit=limit)] == reference[:limit]

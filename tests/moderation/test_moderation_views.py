@@ -4,6 +4,9 @@ review, the audit log and its CSV, the count of the queue's queries."""
 
 from __future__ import annotations
 
+import re
+
+import pytest
 from sqlalchemy import select
 
 from community import blocks
@@ -135,3 +138,28 @@ def test_queue_page_queries_are_bounded(app, client, make_user, count_queries):
         service.report(reporter, "profile", ben.id, "spam")
     db.session.commit()
     assert queue_queries() == few
+
+
+@pytest.mark.parametrize("settings", [{"WTF_CSRF_ENABLED": True}], ids=["csrf"])
+def test_every_case_form_carries_the_token_and_acting_works(app, client, make_user):
+    """The queue renders its CSRF field once and reuses it in every case's form."""
+    ann, ben, mod, _conversation, message = setup_chat(make_user)
+    first = service.report(ann, "message", message.id, "harassment")
+    service.report(ann, "profile", ben.id, "spam")
+    db.session.commit()
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', client.get("/login").text)
+    response = client.post(
+        "/login", data={"email": mod.email, "password": PASSWORD, "csrf_token": token[1]}
+    )
+    assert response.status_code == 302
+    page = client.get("/moderation/").text
+    forms = re.findall(r'<form method="post" action="/moderation/reports/\d+/act".*?</form>', page,
+                       re.S)  # fmt: skip
+    tokens = {re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', f)[1] for f in forms}
+    assert len(forms) == 2 and len(tokens) == 1
+    response = client.post(
+        f"/moderation/reports/{first.id}/act",
+        data={"action": "hide", "reason": "", "csrf_token": tokens.pop()},
+    )
+    assert response.status_code == 302
+    assert "Hidden." in client.get("/moderation/").text
