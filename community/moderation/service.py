@@ -40,7 +40,7 @@ from typing import NamedTuple
 
 from flask import current_app
 from limits import parse as parse_limit
-from sqlalchemy import and_, func, select, tuple_, update
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -395,23 +395,38 @@ class Case:
         return ITEM_TYPES[self.key[1]]
 
 
-def queue(moderator: User, limit: int = 50) -> list[Case]:
-    """Open cases, oldest first, each with its reports and the member's history.
-    A bounded number of queries whatever the number of cases."""
+QUEUE_PAGE = 20  # cases on a page of the queue (each with its context and form)
+QUEUE_PAGE_MAX = 500  # the deepest page (each page reads the open reports before it)
+
+
+def queue(moderator: User, limit: int = QUEUE_PAGE, *, skip: int = 0) -> list[Case]:
+    """Open cases, oldest first, each with its reports and the member's history:
+    ``limit`` of them after the oldest ``skip``. A bounded number of queries
+    whatever the number of cases."""
     require_moderator(moderator)
-    keys = _oldest_open_cases(limit)
+    keys = _oldest_open_cases(skip + limit)[skip:]
     if not keys:
         return []
     member_ids = {k.reported_id for k in keys}
-    reports = db.session.scalars(
-        select(Report)
-        .where(
-            Report.status == "open",
-            tuple_(Report.reported_id, Report.item_type, Report.item_id).in_(keys),
+    # By member (an index both databases use; a row-value IN of the cases made
+    # SQLite scan every open report), then only the cases shown.
+    shown = set(keys)
+    reports = [
+        row
+        for row in db.session.scalars(
+            select(Report)
+            .where(Report.status == "open", Report.reported_id.in_(member_ids))
+            .order_by(Report.id)
         )
-        .options(joinedload(Report.reporter), joinedload(Report.reported))
-        .order_by(Report.id)
-    ).all()
+        if (row.reported_id, row.item_type, row.item_id) in shown
+    ]
+    # Reporters and members in one query; each report's two links then read
+    # them from the session without another (cheaper than joining users twice).
+    people = member_ids | {row.reporter_id for row in reports if row.reporter_id is not None}
+    loaded = db.session.scalars(select(User).where(User.id.in_(people))).all()
+    for row in reports:
+        row.reporter, row.reported  # noqa: B018  (read from the session, no query)
+    del loaded  # each report holds its two now
     grouped: dict[tuple, list[Report]] = defaultdict(list)
     for row in reports:
         grouped[(row.reported_id, row.item_type, row.item_id)].append(row)

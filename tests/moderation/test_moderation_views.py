@@ -163,3 +163,22 @@ def test_every_case_form_carries_the_token_and_acting_works(app, client, make_us
     )
     assert response.status_code == 302
     assert "Hidden." in client.get("/moderation/").text
+
+
+@pytest.mark.parametrize("settings", [{"REPORT_RATE_LIMIT": "100 per hour"}])
+def test_the_queue_pages_through_its_cases_oldest_first(app, client, make_user):
+    ann, _ben, mod, _conversation, _message = setup_chat(make_user)
+    members = [make_user(display_name=f"Member {n:02}") for n in range(service.QUEUE_PAGE + 3)]
+    for member in members:
+        service.report(ann, "profile", member.id, "spam")
+    db.session.commit()
+    login(client, mod)
+    first = client.get("/moderation/").text
+    assert first.count('class="case"') == service.QUEUE_PAGE
+    assert "Member 00" in first and "Member 22" not in first and "?page=2" in first
+    second = client.get("/moderation/?page=2").text
+    assert second.count('class="case"') == 3 and "Member 22" in second
+    assert "Member 00" not in second and "Previous cases" in second
+    for hostile in ("abc", "-1", "0", "99999999999999999999"):
+        assert client.get(f"/moderation/?page={hostile}").status_code == 200
+    assert "No more cases" in client.get("/moderation/?page=7").text
