@@ -20,6 +20,7 @@ from community.kindness.jobs import rebuild_ripples
 from community.mail import outbox
 from community.moderation.service import set_moderator
 from community.profiles.models import Profile
+from community.safety import record
 from community.site.actions import attempt
 
 
@@ -120,7 +121,10 @@ def _make_admin(email: str, name: str, password: str, promote_existing: bool):
         # A reset or email-change link the registrant asked for must not
         # take the account back.
         db.session.execute(delete(AccountToken).where(AccountToken.user_id == user.id))
-    user.is_admin = True
+    if not user.is_admin:
+        user.is_admin = True
+        db.session.flush()  # a new account needs its id for the log
+        record(None, "grant_admin", member=user, reason="flask create-admin")
     return user
 
 

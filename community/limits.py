@@ -53,8 +53,9 @@ def hit(item, *identifiers: str) -> bool:
     """Count one hit of ``item`` for ``identifiers`` in Flask-Limiter's storage;
     False when over. With Redis unreachable the count goes on in this
     process (as Flask-Limiter's in-memory fallback does for routes): a
-    limit is never a 500. Always True when rate limiting is turned off
-    (RATELIMIT_ENABLED), as Flask-Limiter's route limits are then."""
+    limit is never a 500. With rate limiting turned off (RATELIMIT_ENABLED)
+    nothing is counted and every hit is allowed, as in :func:`record_act`
+    (Flask-Limiter then has no storage at all)."""
     if not limiter.enabled:
         return True
     try:

@@ -3,7 +3,8 @@
 :func:`refusal` answers "may this member do X now?" with None (yes) or the
 words to show them. The domain functions that start conversations, follow,
 welcome, post requests, answer and send chat messages ask it before acting;
-each raises its own area's error with those words.
+each raises its own area's error with those words. :func:`link_refusal`
+answers the same for the links in any other text a member writes for others.
 
 The rules:
 
@@ -12,8 +13,13 @@ The rules:
   replying in existing chats stays possible, so help under way can finish).
 - Otherwise the member's level sets daily limits on acts (counted as acts in
   the rate-limit store, so follow, unfollow, follow counts twice) and how
-  many requests may be open at once; links in chat messages and notes wait
-  until the level allows them.
+  many requests may be open at once; links in anything they write for
+  others (chat messages, welcome notes, the profile's about text, name and
+  links list, requests, offers, answers, comments, thanks, reasons given to
+  another member) wait until the level allows them. A chat message with a
+  link may be held for a moderator instead (``TRUST_NEW_LINKS``); every other
+  text is refused on its field (:func:`link_refusal`), since its writer is
+  at the form and can take the link out at once.
 - The level is a moderator's choice when set (``User.trust_level_set``),
   else computed: :func:`level_of`, from days since the email was verified,
   thanks received for help given, and actions against the member (any
@@ -150,20 +156,59 @@ def refusal(
         return None
     if act == "message" and not has_link(text):
         return None  # a chat send without a link costs no query here
-    level = level_of(user)
     holding = holdable and current_app.config.get("TRUST_NEW_LINKS", "refuse") == "hold"
-    if text and has_link(text) and not level.links and not holding:
+    if text and has_link(text) and not holding and not links_allowed(user):
         return links_refusal()
     if act == "request":
-        return _open_requests_refusal(user, level)
+        return _open_requests_refusal(user, level_of(user))
     if act in DAILY:
-        allowed = getattr(level, act + "s")
+        allowed = getattr(level_of(user), act + "s")
         if allowed is not None and count and not _hit(user.id, act, allowed):
             return (
                 f"New members can {VERBS[act]} {allowed} times a day; that grows as you "
                 "spend time here. Please try again tomorrow."
             )
     return None
+
+
+def links_in(text: str) -> set[str]:
+    """The words of ``text`` that hold a link, whole and in lower case
+    ("https://a.example/x" and "https://b.example/x" are two links)."""
+    if not has_link(text):
+        return set()
+    return {word.lower().strip(".,;:!?)(\"'") for word in text.split() if has_link(word)}
+
+
+def link_refusal(user, text: str, *, before: str = "") -> str | None:
+    """None if ``user`` may publish ``text`` as far as links go, else the words
+    to show them on the field.
+
+    For every text a member writes for others outside chat (profile,
+    requests, offers, answers, comments, thanks, cancel and decline reasons):
+    a link the member's level does not allow is refused, never held (see the
+    README, "Moderation"). ``user`` None is someone signing up (level 0).
+    ``before`` is the stored text an edit replaces: links it already had may
+    stay (a member a moderator set back a level keeps their website). Costs
+    no query when the text has no new link.
+    """
+    if not current_app.config.get("TRUST_LIMITS", True):
+        return None
+    if not links_in(text) - links_in(before):
+        return None
+    return None if user is not None and links_allowed(user) else links_refusal()
+
+
+def links_allowed(user) -> bool:
+    """``level_of(user).links``, without its queries when it can: links open at
+    a level that time alone reaches, and strikes never hold a member below
+    level 1 (bench/moderation.py: a trusted member's link cost two queries,
+    some 9% of a chat send, before this)."""
+    first = LEVELS[1]  # links from here on, reached by days alone, the floor of strikes
+    if user.trust_level_set is not None or LEVELS[0].links or not first.links or first.thanks:
+        return level_of(user).links
+    if user.email_verified_at is None:
+        return False
+    return (utcnow() - user.email_verified_at).days >= first.days
 
 
 def links_refusal() -> str:
@@ -181,7 +226,7 @@ def links_held(user, text: str) -> bool:
         current_app.config.get("TRUST_LIMITS", True)
         and current_app.config.get("TRUST_NEW_LINKS", "refuse") == "hold"
         and has_link(text)
-        and not level_of(user).links
+        and not links_allowed(user)
     )
 
 

@@ -15,7 +15,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import delete, func, select
 
-from community import jobs
+from community import jobs, trust
 from community.accounts import sessions, signals
 from community.accounts.models import AccountToken, LoginSession, User
 from community.accounts.passwords import (
@@ -124,6 +124,11 @@ def sign_up(email: str, display_name: str, password: str) -> User | None:
     member, or None when the address was taken.
     """
     check_password_policy(password)
+    display_name = clean_display_name(display_name)
+    # Before the address is looked up, so that the answer is the same either way.
+    refused = trust.link_refusal(None, display_name)
+    if refused:
+        raise AccountError(refused, "display_name")
     email = normalize_email(email)
     existing = find_by_email(email)
     if existing is not None:
@@ -139,7 +144,7 @@ def sign_up(email: str, display_name: str, password: str) -> User | None:
         return None
     user = User(
         email=email,
-        display_name=clean_display_name(display_name),
+        display_name=display_name,
         password_hash=hash_password(password),
     )
     user.profile = Profile()

@@ -58,6 +58,13 @@ def _clean_text(text: str | None, limit: int, field: str, *, required: bool) -> 
     return text
 
 
+def _check_links(user, text: str, field: str) -> None:
+    """A link the member's trust level does not allow yet is refused on its field."""
+    refused = trust.link_refusal(user, text)
+    if refused:
+        raise HelpingError(refused, field)
+
+
 def _check_can_take_part(volunteer, request: HelpRequest) -> None:
     if request.requester_id == volunteer.id:
         raise NotAllowed("This is your own request.")
@@ -132,6 +139,7 @@ def invite_volunteer(requester, request: HelpRequest, volunteer, note: str = "")
     if existing_answer(request.id, volunteer.id) is not None:
         raise HelpingError("This volunteer has already answered or been invited.")
     note = _clean_text(note, NOTE_MAX, "note", required=False)
+    _check_links(requester, note, "note")
     answer = Answer(
         request_id=request.id,
         volunteer_id=volunteer.id,
@@ -222,6 +230,7 @@ def comment_on_answer(user, answer: Answer, body: str) -> AnswerComment:
         # notify someone who has said no (or taken their offer back).
         raise NotAllowed("This offer has ended, so there is no more to say about it here.")
     body = _clean_text(body, COMMENT_MAX, "body", required=True)
+    _check_links(user, body, "body")
     _count_act(user, "comment", COMMENTS_PER_HOUR, "hour", "You have written a lot lately.")
     comment = AnswerComment(answer_id=answer.id, author_id=user.id, body=body)
     db.session.add(comment)
@@ -248,8 +257,10 @@ def decline_answer(requester, answer: Answer, reason: str = "") -> None:
         raise NotFound()
     if answer.status != AnswerStatus.PENDING:
         raise NotAllowed("This offer has already been answered.")
+    reason = _clean_text(reason, REASON_MAX, "reason", required=False)
+    _check_links(requester, reason, "reason")
     answer.status = AnswerStatus.DECLINED.value
-    answer.decline_reason = _clean_text(reason, REASON_MAX, "reason", required=False)
+    answer.decline_reason = reason
     answer.responded_at = utcnow()
     notify(
         answer.volunteer,
@@ -269,8 +280,10 @@ def decline_invitation(volunteer, answer: Answer, reason: str = "") -> None:
         raise NotFound()
     if answer.status != AnswerStatus.PENDING:
         raise NotAllowed("This invitation has already been answered.")
+    reason = _clean_text(reason, REASON_MAX, "reason", required=False)
+    _check_links(volunteer, reason, "reason")
     answer.status = AnswerStatus.DECLINED.value
-    answer.decline_reason = _clean_text(reason, REASON_MAX, "reason", required=False)
+    answer.decline_reason = reason
     answer.responded_at = utcnow()
     request = answer.request
     notify(

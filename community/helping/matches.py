@@ -22,7 +22,7 @@ from sqlalchemy import case, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import joinedload
 
-from community import blocks, jobs
+from community import blocks, jobs, trust
 from community.chat.service import open_for_match
 from community.db import db, utcnow
 from community.helping.errors import (
@@ -169,6 +169,9 @@ def cancel_match(user, match: Match, reason: str) -> None:
         raise HelpingError("Tell the other member why, in a few words.", "reason")
     if len(reason) > REASON_MAX:
         raise HelpingError(f"Use at most {REASON_MAX} characters.", "reason")
+    refused = trust.link_refusal(user, reason)
+    if refused:
+        raise HelpingError(refused, "reason")
     _cancel(user, match, reason)
     other = match.helper if user.id == match.requester_id else match.requester
     notify(

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import case, select, update
 
-from community import jobs
+from community import jobs, trust
 from community.db import db, utcnow
 from community.helping.capacity import current_month
 from community.helping.errors import HelpingError
@@ -62,6 +62,9 @@ def save_offer(user, data: OfferInput) -> VolunteerOffer:
     genres = db.session.scalars(select(Genre).where(Genre.id.in_(data.genre_ids or [0]))).all()
 
     offer = offer_of(user.id)
+    refused = trust.link_refusal(user, note, before=offer.note if offer is not None else "")
+    if refused:
+        raise HelpingError(refused, field="note")
     if offer is None:
         offer = VolunteerOffer(user_id=user.id, capacity_month=current_month(), capacity_used=0)
         db.session.add(offer)

@@ -128,9 +128,10 @@ def post_request(
     """
     require_verified(user)
     data = _clean(data)
-    refused = trust.refusal(user, "request", text="")
+    refused = trust.refusal(user, "request")
     if refused:
         raise NotAllowed(refused)
+    _check_links(user, data)
     _check_open_requests(user, max_open)
     if per_day is not None:
         try:
@@ -186,6 +187,7 @@ def edit_request(user, request: HelpRequest, data: RequestInput) -> HelpRequest:
     """Change a request. Only its requester, and not once it has ended."""
     check_editable(user, request)
     data = _clean(data, places_taken=request.places_taken)
+    _check_links(user, data, before=request)
     request.title, request.details = data.title, data.details
     request.genre_id, request.format, request.effort = data.genre_id, data.format, data.effort
     request.deadline, request.helpers_wanted = data.deadline, data.helpers_wanted
@@ -194,6 +196,16 @@ def edit_request(user, request: HelpRequest, data: RequestInput) -> HelpRequest:
     touch(request)
     search.index_request(request.id, request.title, request.details)
     return request
+
+
+def _check_links(user, data: RequestInput, before: HelpRequest | None = None) -> None:
+    """A link the member's trust level does not allow yet is refused on its
+    field (on an edit, the links the request already had may stay)."""
+    for field in ("title", "details", "effort"):
+        was = "" if before is None else getattr(before, field) or ""
+        refused = trust.link_refusal(user, getattr(data, field), before=was)
+        if refused:
+            raise HelpingError(refused, field)
 
 
 def _require_owner(user, request: HelpRequest) -> None:

@@ -25,7 +25,7 @@ from datetime import datetime
 from sqlalchemy import delete, exists, select, update
 from sqlalchemy.orm import joinedload
 
-from community import blocks, jobs
+from community import blocks, jobs, trust
 from community.db import db, utcnow
 from community.errors import Invalid, NotFound
 from community.helping import matches
@@ -97,6 +97,13 @@ def _keep_pledges(helper_id: int, helped_id: int, act: HelpAct) -> None:
     )
 
 
+def _check_links(user, text: str, field: str) -> None:
+    """A link the member's trust level does not allow yet is refused on its field."""
+    refused = trust.link_refusal(user, text)
+    if refused:
+        raise KindnessError(refused, field)
+
+
 def _make_pledge(user_id: int, thanks: Thanks) -> None:
     db.session.add(Pledge(user_id=user_id, thanks_id=thanks.id, created_at=thanks.created_at))
 
@@ -119,6 +126,7 @@ def complete_match(
     """
     matches.check_completable(requester, match)
     body = check_thanks_body(body)
+    _check_links(requester, body, "body")
     now = matches.complete_match(requester, match)
     act = _record_act(match.helper_id, match.requester_id, now)
     thanks = Thanks(
@@ -168,6 +176,7 @@ def thank_outside(
     if helper.id == author.id:
         raise KindnessError("You cannot thank yourself, however kind you were.")
     body = check_thanks_body(body)
+    _check_links(author, body, "body")
     waiting = db.session.scalar(
         select(
             exists().where(
@@ -262,6 +271,7 @@ def reply_to_thanks(helper, thanks: Thanks, text: str) -> None:
         raise KindnessError("Write your reply.", "reply")
     if len(text) > REPLY_MAX:
         raise KindnessError(f"Keep it to at most {REPLY_MAX:,} characters.", "reply")
+    _check_links(helper, text, "reply")
     thanks.reply, thanks.replied_at = text, utcnow()
     db.session.flush()
     notify(

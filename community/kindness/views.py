@@ -41,6 +41,11 @@ def reply(thanks_id: int):
     error = None
     if form.validate_on_submit():
         _, error = run(service.reply_to_thanks, current_user, thanks, form.reply.data)
+        if error is not None and error_on_field(form, error):
+            # A refusal of the words themselves (a link too early, say): the
+            # reply is shown again with the word on it, nothing typed is lost.
+            back = _back_to(thanks).location
+            return render_template("kindness/reply.html", thanks=thanks, form=form, back=back), 400
     else:
         error = next(iter(form.reply.errors), "Write your reply.")
     flash(str(error) if error else "Your reply is sent.", "error" if error else "success")

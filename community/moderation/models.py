@@ -55,6 +55,8 @@ class Report(db.Model):
         # A member reports an item once: "N distinct reporters" counts rows.
         UniqueConstraint("reporter_id", "item_type", "item_id"),
         Index("ix_reports_open", "status", "reported_id", "item_type", "item_id"),
+        # The queue reads open reports oldest first (moderation.service.queue).
+        Index("ix_reports_open_id", "status", "id"),
         Index("ix_reports_reported", "reported_id", "created_at"),
     )
 

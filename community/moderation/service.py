@@ -36,6 +36,7 @@ import io
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 from flask import current_app
 from limits import parse as parse_limit
@@ -116,21 +117,40 @@ def audit_page(
     return list(db.session.scalars(query))
 
 
+def deleted_among(entries: list[AuditEntry]) -> set[int]:
+    """The ids of members named in ``entries`` (as member or actor) who have
+    since deleted their account: their rows stay, shown as deleted."""
+    ids = {e.member_id for e in entries} | {e.actor_id for e in entries}
+    ids.discard(None)
+    if not ids:
+        return set()
+    return set(
+        db.session.scalars(select(User.id).where(User.id.in_(ids), User.deleted_at.isnot(None)))
+    )
+
+
 def audit_csv(*, member_id: int | None = None, actor_id: int | None = None) -> str:
-    """The (filtered) audit log as CSV, oldest first."""
+    """The (filtered) audit log as CSV, oldest first. ``member_deleted``: the
+    member named has deleted their account since (the row keeps the name
+    they had then)."""
     out = io.StringIO()
     writer = csv.writer(out)
     columns = ("id", "created_at", "actor_id", "actor_name", "action", "member_id",
                "member_name", "item_type", "item_id", "reason")  # fmt: skip
-    writer.writerow(columns)
-    query = select(AuditEntry).order_by(AuditEntry.id)
+    writer.writerow([*columns, "member_deleted"])
+    query = (
+        select(AuditEntry, User.deleted_at)
+        .outerjoin(User, User.id == AuditEntry.member_id)
+        .order_by(AuditEntry.id)
+    )
     if member_id is not None:
         query = query.where(AuditEntry.member_id == member_id)
     if actor_id is not None:
         query = query.where(AuditEntry.actor_id == actor_id)
-    for entry in db.session.scalars(query.execution_options(yield_per=500)):
+    for entry, deleted_at in db.session.execute(query.execution_options(yield_per=500)):
         row = [getattr(entry, name) for name in columns]
         row[1] = entry.created_at.isoformat()
+        row.append("yes" if deleted_at is not None else "")
         # A cell starting with = + - @ is a formula to a spreadsheet: keep it text.
         writer.writerow([f"'{c}" if isinstance(c, str) and c[:1] in "=+-@" else c for c in row])
     return out.getvalue()
@@ -385,27 +405,38 @@ class Case:
         return ITEM_TYPES[self.key[1]]
 
 
-def queue(moderator: User, limit: int = 50) -> list[Case]:
-    """Open cases, oldest first, each with its reports and the member's history.
-    A bounded number of queries whatever the number of cases."""
+QUEUE_PAGE = 20  # cases on a page of the queue (each with its context and form)
+QUEUE_PAGE_MAX = 500  # the deepest page (each page reads the open reports before it)
+
+
+def queue(moderator: User, limit: int = QUEUE_PAGE, *, skip: int = 0) -> list[Case]:
+    """Open cases, oldest first, each with its reports and the member's history:
+    ``limit`` of them after the oldest ``skip``. A bounded number of queries
+    whatever the number of cases."""
     require_moderator(moderator)
-    oldest = func.min(Report.id).label("first_id")
-    keys = db.session.execute(
-        select(Report.reported_id, Report.item_type, Report.item_id, oldest)
-        .where(Report.status == "open")
-        .group_by(Report.reported_id, Report.item_type, Report.item_id)
-        .order_by(oldest)
-        .limit(limit)
-    ).all()
+    keys = _oldest_open_cases(skip + limit)[skip:]
     if not keys:
         return []
     member_ids = {k.reported_id for k in keys}
-    reports = db.session.scalars(
-        select(Report)
-        .where(Report.status == "open", Report.reported_id.in_(member_ids))
-        .options(joinedload(Report.reporter), joinedload(Report.reported))
-        .order_by(Report.id)
-    ).all()
+    # By member (an index both databases use; a row-value IN of the cases made
+    # SQLite scan every open report), then only the cases shown.
+    shown = set(keys)
+    reports = [
+        row
+        for row in db.session.scalars(
+            select(Report)
+            .where(Report.status == "open", Report.reported_id.in_(member_ids))
+            .order_by(Report.id)
+        )
+        if (row.reported_id, row.item_type, row.item_id) in shown
+    ]
+    # Reporters and members in one query; each report's two links then read
+    # them from the session without another (cheaper than joining users twice).
+    people = member_ids | {row.reporter_id for row in reports if row.reporter_id is not None}
+    loaded = db.session.scalars(select(User).where(User.id.in_(people))).all()
+    for row in reports:
+        row.reporter, row.reported  # noqa: B018  (read from the session, no query)
+    del loaded  # each report holds its two now
     grouped: dict[tuple, list[Report]] = defaultdict(list)
     for row in reports:
         grouped[(row.reported_id, row.item_type, row.item_id)].append(row)
@@ -429,6 +460,42 @@ def queue(moderator: User, limit: int = 50) -> list[Case]:
             )
         )
     return cases
+
+
+class CaseKey(NamedTuple):
+    reported_id: int
+    item_type: str
+    item_id: int
+
+
+def _oldest_open_cases(limit: int) -> list[CaseKey]:
+    """The ``limit`` open cases whose first report is oldest, oldest first.
+
+    Open reports are read in id order (ix_reports_open_id) until ``limit``
+    cases have shown up: the first report of each case seen is its oldest,
+    so these are the cases a GROUP BY ... ORDER BY min(id) would give,
+    without grouping every open report on every load of the queue
+    (bench/moderation.py: the grouping was the page's costliest query).
+    """
+    keys: dict[tuple, CaseKey] = {}
+    after, batch = 0, limit * 4
+    while len(keys) < limit:
+        rows = db.session.execute(
+            select(Report.id, Report.reported_id, Report.item_type, Report.item_id)
+            .where(Report.status == "open", Report.id > after)
+            .order_by(Report.id)
+            .limit(batch)
+        ).all()
+        for row in rows:
+            key = (row.reported_id, row.item_type, row.item_id)
+            if key not in keys:
+                keys[key] = CaseKey(*key)
+                if len(keys) == limit:
+                    break
+        if len(rows) < batch:
+            break
+        after, batch = rows[-1].id, batch * 2
+    return list(keys.values())
 
 
 def member_histories(member_ids: set[int]) -> dict[int, dict]:

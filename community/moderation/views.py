@@ -40,6 +40,7 @@ from community.moderation.forms import (
 from community.moderation.models import ITEM_TYPES, AuditEntry
 from community.site.access import admin_required, moderator_required
 from community.site.actions import error_on_field, run
+from community.site.paging import page_number
 
 bp = Blueprint("moderation", __name__)
 
@@ -106,9 +107,15 @@ def report(item_type: str, item_id: int):
 @bp.get("/moderation/")
 @moderator_required
 def queue():
+    """Open cases, oldest first, QUEUE_PAGE a page (``?page=``)."""
+    page = page_number(service.QUEUE_PAGE_MAX)
+    per_page = service.QUEUE_PAGE
+    cases = service.queue(_me(), per_page + 1, skip=per_page * (page - 1))
     return render_template(
         "moderation/queue.html",
-        cases=service.queue(_me()),
+        cases=cases[:per_page],
+        page=page,
+        has_next=len(cases) > per_page,
         appeals=service.open_appeals(_me()),
         form=ActionForm(),
         decision_form=AppealDecisionForm(),
@@ -213,6 +220,7 @@ def audit():
     return render_template(
         "moderation/audit.html",
         entries=entries,
+        deleted=service.deleted_among(entries),
         filter_form=AuditFilterForm(request.args),
         moderator_form=ModeratorForm(),
         moderators=service.member_moderators(),

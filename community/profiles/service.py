@@ -17,9 +17,11 @@ from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from flask import current_app
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
+from community import trust
 from community.accounts.models import User
 from community.accounts.service import AccountError, clean_display_name
 from community.db import ID_MAX, db
@@ -221,6 +223,7 @@ def update_profile(
     wanted_rows = _taxonomy_rows(taxonomy.skills_by_slugs, wanted_skills, "wants")
     offered_rows = _taxonomy_rows(taxonomy.skills_by_slugs, offered_skills, "offers")
     clean_links = _check_links(links)
+    _check_new_links(user, name, about, links)
 
     profile = user.profile
     if profile is None:
@@ -256,6 +259,30 @@ def _check_links(links: Sequence[LinkInput | tuple[str, str]]) -> list[LinkInput
     if len(cleaned) > MAX_LINKS:
         raise ProfileError(f"Show at most {MAX_LINKS} links.", "links")
     return cleaned
+
+
+def _check_new_links(
+    user: User, name: str, about: str, links: Sequence[LinkInput | tuple[str, str]]
+) -> None:
+    """Links the member's trust level does not allow yet are refused on their
+    field; what the profile already shows may stay. ``links`` as typed (the
+    field names the row), each row already checked."""
+    profile = user.profile
+    refused = trust.link_refusal(user, name, before=user.display_name or "")
+    if refused:
+        raise ProfileError(refused, "display_name")
+    refused = trust.link_refusal(user, about, before=profile.about if profile else "")
+    if refused:
+        raise ProfileError(refused, "about")
+    typed = [(index, check_link(label, url)) for index, (label, url) in enumerate(links)]
+    typed = [(index, link) for index, link in typed if link is not None]
+    if not typed or not current_app.config.get("TRUST_LIMITS", True):
+        return
+    shown = " ".join(f"{row.label} {row.url}" for row in (profile.links if profile else []))
+    for index, (label, url) in typed:
+        refused = trust.link_refusal(user, f"{label} {url}", before=shown)
+        if refused:
+            raise ProfileError(refused, f"links.{index}.url")
 
 
 def _replace_links(profile: Profile, links: list[LinkInput]) -> None:

@@ -4,6 +4,9 @@ review, the audit log and its CSV, the count of the queue's queries."""
 
 from __future__ import annotations
 
+import re
+
+import pytest
 from sqlalchemy import select
 
 from community import blocks
@@ -135,3 +138,47 @@ def test_queue_page_queries_are_bounded(app, client, make_user, count_queries):
         service.report(reporter, "profile", ben.id, "spam")
     db.session.commit()
     assert queue_queries() == few
+
+
+@pytest.mark.parametrize("settings", [{"WTF_CSRF_ENABLED": True}], ids=["csrf"])
+def test_every_case_form_carries_the_token_and_acting_works(app, client, make_user):
+    """The queue renders its CSRF field once and reuses it in every case's form."""
+    ann, ben, mod, _conversation, message = setup_chat(make_user)
+    first = service.report(ann, "message", message.id, "harassment")
+    service.report(ann, "profile", ben.id, "spam")
+    db.session.commit()
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', client.get("/login").text)
+    response = client.post(
+        "/login", data={"email": mod.email, "password": PASSWORD, "csrf_token": token[1]}
+    )
+    assert response.status_code == 302
+    page = client.get("/moderation/").text
+    forms = re.findall(r'<form method="post" action="/moderation/reports/\d+/act".*?</form>', page,
+                       re.S)  # fmt: skip
+    tokens = {re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', f)[1] for f in forms}
+    assert len(forms) == 2 and len(tokens) == 1
+    response = client.post(
+        f"/moderation/reports/{first.id}/act",
+        data={"action": "hide", "reason": "", "csrf_token": tokens.pop()},
+    )
+    assert response.status_code == 302
+    assert "Hidden." in client.get("/moderation/").text
+
+
+@pytest.mark.parametrize("settings", [{"REPORT_RATE_LIMIT": "100 per hour"}])
+def test_the_queue_pages_through_its_cases_oldest_first(app, client, make_user):
+    ann, _ben, mod, _conversation, _message = setup_chat(make_user)
+    members = [make_user(display_name=f"Member {n:02}") for n in range(service.QUEUE_PAGE + 3)]
+    for member in members:
+        service.report(ann, "profile", member.id, "spam")
+    db.session.commit()
+    login(client, mod)
+    first = client.get("/moderation/").text
+    assert first.count('class="case"') == service.QUEUE_PAGE
+    assert "Member 00" in first and "Member 22" not in first and "?page=2" in first
+    second = client.get("/moderation/?page=2").text
+    assert second.count('class="case"') == 3 and "Member 22" in second
+    assert "Member 00" not in second and "Previous cases" in second
+    for hostile in ("abc", "-1", "0", "99999999999999999999"):
+        assert client.get(f"/moderation/?page={hostile}").status_code == 200
+    assert "No more cases" in client.get("/moderation/?page=7").text
