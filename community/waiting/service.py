@@ -82,7 +82,11 @@ def _unwritten_matches(user_id: int):
 
 
 def _thanks(user_id: int) -> tuple[ColumnElement[bool], ...]:
-    return (Thanks.helper_id == user_id, Thanks.status == ThanksStatus.PENDING)
+    return (
+        Thanks.helper_id == user_id,
+        Thanks.status == ThanksStatus.PENDING,
+        ~blocked_with(user_id, Thanks.author_id),
+    )
 
 
 def waiting_count(user_id: int) -> int:
