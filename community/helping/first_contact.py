@@ -171,8 +171,12 @@ def send_first_contact_reminders() -> int:
         for match in due:
             if not _claim(match.id, column, now):
                 continue  # another run took it
-            someone_wrote = any(at is not None for at in writes.get(match.id, {}).values())
-            if match.status != MatchStatus.ACTIVE or someone_wrote:
+            written = writes.get(match.id)
+            if (
+                match.status != MatchStatus.ACTIVE
+                or written is None  # no chat to send them to (never, in practice)
+                or any(at is not None for at in written.values())
+            ):
                 _clear(match.id)
                 continue
             _remind(match, helper=helper)
