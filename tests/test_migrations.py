@@ -109,7 +109,7 @@ def test_seeded_taxonomy_has_the_skills_members_ask_for(scratch_app):
 
 
 def test_first_contact_is_filled_in_from_the_messages_already_written(scratch_app):
-    """0011 gives each conversation member the time of their first message."""
+    """0013 gives each conversation member the time of their first message."""
     upgrade()
     ann, ben = UserFactory(), UserFactory()
     conversation = Conversation(kind=ConversationKind.CONNECTION.value, pair_key="a:b")
@@ -133,7 +133,7 @@ def test_first_contact_is_filled_in_from_the_messages_already_written(scratch_ap
     ann_id, ben_id = ann.id, ben.id
     db.session.remove()
 
-    downgrade(revision="0010")
+    downgrade(revision="0012")
     upgrade()
     written = dict(
         db.session.execute(

@@ -1,8 +1,8 @@
 """First contact: when each member first wrote in a conversation, and the due
 times of the "say hello" reminders of a new match
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-01
 
 Existing conversations get ``first_wrote_at`` from their messages. Existing
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0011'
-down_revision = '0010'
+revision = '0013'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 
