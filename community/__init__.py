@@ -39,6 +39,7 @@ from community.profiles.views import bp as profiles_bp
 from community.site import errors, security
 from community.site.templating import register_template_helpers
 from community.site.views import bp as site_bp
+from community.waiting.views import bp as waiting_bp
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -140,6 +141,7 @@ def _register_areas(app: Flask) -> None:
     app.register_blueprint(notifications_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(moderation_bp)
+    app.register_blueprint(waiting_bp)
     register_template_helpers(app)
 
 

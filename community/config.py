@@ -148,6 +148,11 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
         "REQUEST_REMINDER_DAYS": _int("REQUEST_REMINDER_DAYS", 5),
         # A "keep it open" link works this long after its email was made.
         "KEEP_OPEN_LINK_DAYS": _int("KEEP_OPEN_LINK_DAYS", 14),
+        # First contact in a new match: when nobody has written this many hours
+        # after the match, the helper is reminded once; the requester, once,
+        # this many hours after that.
+        "FIRST_CONTACT_REMINDER_HOURS": _int("FIRST_CONTACT_REMINDER_HOURS", 24),
+        "FIRST_CONTACT_REQUESTER_AFTER_HOURS": _int("FIRST_CONTACT_REQUESTER_AFTER_HOURS", 24),
         # Chat: messages a member may send, and how long a message stays unread
         # before the recipient gets one email for the conversation.
         "CHAT_RATE_LIMIT": env.get("CHAT_RATE_LIMIT", "30 per minute"),

@@ -121,6 +121,13 @@ PERIODIC: tuple[PeriodicJob, ...] = (
         "Close open requests that have been quiet for REQUEST_EXPIRY_DAYS.",
     ),
     PeriodicJob(
+        "remind-first-contact",
+        "community.helping.first_contact:send_first_contact_reminders",
+        3600,
+        "Nudge the members of a new match nobody has written in yet (the helper, "
+        "then the requester; once each).",
+    ),
+    PeriodicJob(
         "roll-over-capacity",
         "community.helping.offers:roll_over_month",
         3600,

@@ -112,6 +112,8 @@ ROWS: list[Row] = [
         owner=302,
     ),
     R("notifications.preferences", "GET", "/notifications/preferences", LOGIN, 200),
+    # Each member's own list: nobody else's can be asked for.
+    R("waiting.index", "GET", "/waiting", LOGIN, 200),
     R("notifications.unsubscribe", "GET", "/notifications/unsubscribe/{unsubscribe}", 200, 200),
     R("profiles.directory", "GET", "/members", 200, 200),
     R("profiles.show", "GET", "/members/{owner_id}", 200, 200),

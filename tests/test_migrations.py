@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
+from sqlalchemy import select
 
 from community import create_app
-from community.db import db, include_in_autogenerate
+from community.chat.models import Conversation, ConversationKind, ConversationMember, Message
+from community.db import db, include_in_autogenerate, utcnow
 from tests.conftest import POSTGRESQL_URL, base_config, unavailable
+from tests.factories import UserFactory
 
 
 def _scratch_postgresql_url() -> str:
@@ -101,3 +106,39 @@ def test_seeded_taxonomy_has_the_skills_members_ask_for(scratch_app):
         "Moral support",
     ):
         assert expected in names
+
+
+def test_first_contact_is_filled_in_from_the_messages_already_written(scratch_app):
+    """0013 gives each conversation member the time of their first message."""
+    upgrade()
+    ann, ben = UserFactory(), UserFactory()
+    conversation = Conversation(kind=ConversationKind.CONNECTION.value, pair_key="a:b")
+    db.session.add(conversation)
+    db.session.flush()
+    for user in (ann, ben):
+        db.session.add(ConversationMember(conversation_id=conversation.id, user_id=user.id))
+    first = utcnow().replace(microsecond=0) - timedelta(days=2)
+    for seq, at in enumerate((first, first + timedelta(hours=1)), start=1):
+        db.session.add(
+            Message(
+                conversation_id=conversation.id,
+                seq=seq,
+                sender_id=ann.id,
+                client_id=f"c{seq}",
+                body="Hello there",
+                created_at=at,
+            )
+        )
+    db.session.commit()
+    ann_id, ben_id = ann.id, ben.id
+    db.session.remove()
+
+    downgrade(revision="0012")
+    upgrade()
+    written = dict(
+        db.session.execute(
+            select(ConversationMember.user_id, ConversationMember.first_wrote_at)
+        ).all()
+    )
+    db.session.remove()
+    assert written == {ann_id: first, ben_id: None}

@@ -30,6 +30,7 @@ from community.accounts.forms import (
 from community.extensions import limiter
 from community.network_address import client_address
 from community.site.actions import error_on_field, run
+from community.waiting.service import waiting_count
 
 bp = Blueprint("accounts", __name__)
 
@@ -223,7 +224,11 @@ def login():
             return redirect(url_for("moderation.standing"))
         if user is not None:
             flash(f"Welcome back, {user.display_name}.", "success")
-            return redirect(_safe_next(request.args.get("next")))
+            wanted = request.args.get("next")
+            if not wanted and waiting_count(user.id):
+                # What others wait on comes first for a returning member.
+                return redirect(url_for("waiting.index"))
+            return redirect(_safe_next(wanted))
         g.login_failed = True
         form.password.errors.append("That email and password do not match an account.")
         form.password.data = ""

@@ -57,6 +57,7 @@ class ConversationMember(db.Model):
     unread counts come from it). ``email_due_at`` is set when a message
     arrives while nothing is pending and cleared by the quiet-period email;
     ``emailed_through_seq`` stops a message from being emailed twice.
+    ``first_wrote_at`` is when the member first wrote in it.
     """
 
     __tablename__ = "conversation_members"
@@ -74,6 +75,9 @@ class ConversationMember(db.Model):
     last_read_seq: Mapped[int] = mapped_column(default=0)
     email_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     emailed_through_seq: Mapped[int] = mapped_column(default=0)
+    # When this member first wrote here (None: not yet). First contact in a
+    # match is read from it: who has written, and whether both have.
+    first_wrote_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     conversation: Mapped[Conversation] = relationship(back_populates="members")

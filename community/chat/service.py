@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
 from limits import parse as parse_limit
@@ -101,6 +101,20 @@ def open_for_match(match: Match) -> Conversation:
 def conversation_id_of_match(match_id: int) -> int | None:
     """The id of a match's conversation (None before it is opened)."""
     return db.session.scalar(select(Conversation.id).where(Conversation.match_id == match_id))
+
+
+def first_writes_of_matches(match_ids) -> dict[int, dict[int, datetime | None]]:
+    """For each match of ``match_ids`` that has a conversation: when each of its
+    two members first wrote there (None: not yet). One query."""
+    rows = db.session.execute(
+        select(Conversation.match_id, ConversationMember.user_id, ConversationMember.first_wrote_at)
+        .join(ConversationMember, ConversationMember.conversation_id == Conversation.id)
+        .where(Conversation.match_id.in_(list(match_ids)))
+    )
+    found: dict[int, dict[int, datetime | None]] = {}
+    for match_id, user_id, first_wrote_at in rows:
+        found.setdefault(match_id, {})[user_id] = first_wrote_at
+    return found
 
 
 def conversation_with(user: User, other: User) -> Conversation:
@@ -289,13 +303,17 @@ def _insert(conversation: Conversation, sender: User, client_id: str, body: str)
     db.session.add(message)
     db.session.flush()
     # The sender has read their own message; the others may get an email.
+    # Their first message is first contact (community.helping.first_contact).
     db.session.execute(
         update(ConversationMember)
         .where(
             ConversationMember.conversation_id == conversation.id,
             ConversationMember.user_id == sender.id,
         )
-        .values(last_read_seq=seq)
+        .values(
+            last_read_seq=seq,
+            first_wrote_at=func.coalesce(ConversationMember.first_wrote_at, now),
+        )
         .execution_options(synchronize_session=False)
     )
     _schedule_unread_email(conversation.id, sender.id, now)

@@ -33,6 +33,7 @@ from community.helping.errors import (
     NotFound,
     TryAgain,
 )
+from community.helping.first_contact import schedule_reminders
 from community.helping.introductions import introduce
 from community.helping.models import (
     Answer,
@@ -119,6 +120,7 @@ def _make_match(answer: Answer) -> Match:
     db.session.add(match)
     db.session.flush()
     open_for_match(match)
+    schedule_reminders(match)
     touch(request)
     record_match(match)
     jobs.enqueue(send_introductions, match.id)

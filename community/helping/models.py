@@ -260,6 +260,9 @@ class Match(db.Model):
         Index("ix_matches_helper_created", "helper_id", "created_at"),
         Index("ix_matches_requester", "requester_id"),
         Index("ix_matches_request", "request_id"),
+        # The first-contact job reads only what is due (community.helping.first_contact).
+        Index("ix_matches_helper_reminder_due", "helper_reminder_due_at"),
+        Index("ix_matches_requester_reminder_due", "requester_reminder_due_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -274,6 +277,10 @@ class Match(db.Model):
     # Set by the job that emails the introductions; its claim against doubles.
     introduced_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When each side gets their one "say hello" reminder if nobody has written;
+    # cleared (by one conditional UPDATE) when it is sent or no longer needed.
+    helper_reminder_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    requester_reminder_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     request: Mapped[HelpRequest] = relationship()
     requester: Mapped[User] = relationship(foreign_keys=[requester_id])  # noqa: F821

@@ -38,6 +38,7 @@ from community.accounts.models import User
 from community.chat.service import conversation_id_of_match
 from community.db import db, utcnow
 from community.helping import answers, capacity, matches, matching, offers, requests, search
+from community.helping.first_contact import first_contact_of
 from community.helping.forms import (
     AnswerForm,
     BoardForm,
@@ -452,6 +453,7 @@ def _match_page(match: Match, cancel_form=None, status: int = 200, thanks_form=N
             else (me if match.cancelled_by_id == me.id else other)
         ),
         first_message=suggested_first_message(me, other, match.request, i_am_helper=i_am_helper),
+        first_contact=first_contact_of(match, current_user.id),
         cancel_form=cancel_form or CancelForm(formdata=None),
         conversation_id=conversation_id_of_match(match.id),
         quotable=(

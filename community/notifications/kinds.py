@@ -120,6 +120,16 @@ KINDS: dict[str, NotificationKind] = {
             email_template="introduction",
         ),
         NotificationKind(
+            "first_contact",
+            "A reminder to say hello when nobody has written in a new match",
+            "Nobody has written yet in your match with {name} for “{title}”. "
+            "A first message, if you like: “{first_message}”",
+            "chat.show",
+            link_args=("conversation_id",),
+            email_template="first_contact",
+            same_thing=("match_id",),
+        ),
+        NotificationKind(
             "match_cancelled",
             "A match is cancelled",
             "{name} cancelled your match for “{title}”: {reason}",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
-from flask import Flask
+from flask import Flask, request
 from flask_login import current_user
 from markupsafe import Markup, escape
 
@@ -13,8 +13,10 @@ from community.chat.service import unread_total
 from community.chat.text import linkify
 from community.notifications.service import unread_count
 from community.safety import removed_text
+from community.waiting.service import waiting_count
 
 AVATAR_COLOURS = 8
+NAV_WAITING = "kindred.nav_waiting"
 
 
 def initials(name: str) -> str:
@@ -61,6 +63,19 @@ def _nav_chat_unread() -> int:
     return unread_total(current_user.id)
 
 
+def _nav_waiting() -> int:
+    """How many things wait for the signed-in member (one query per request:
+    the layout asks twice, for the wide and the phone menus)."""
+    if not current_user.is_authenticated:
+        return 0
+    # Kept in the request's environ, not in g: g lives as long as the app
+    # context, which may outlast one request.
+    cached = request.environ.get(NAV_WAITING)
+    if cached is None:
+        cached = request.environ[NAV_WAITING] = waiting_count(current_user.id)
+    return cached
+
+
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.filters["initials"] = initials
@@ -77,4 +92,5 @@ def register_template_helpers(app: Flask) -> None:
             "site_name": app.config["SITE_NAME"],
             "nav_unread": _nav_unread,
             "nav_chat_unread": _nav_chat_unread,
+            "nav_waiting": _nav_waiting,
         }
