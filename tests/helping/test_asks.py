@@ -193,7 +193,7 @@ def test_not_for_me_lowers_a_volunteer_for_similar_requests(app, clock, ann, cre
 @given(
     stream=st.lists(
         st.tuples(
-            st.sampled_from(["beta-reading", "critique", "query-letter"]),
+            st.sampled_from(["beta-reading", "critique", "query-letters"]),
             st.integers(min_value=0, max_value=60),  # hours after the previous request
         ),
         min_size=1,
@@ -217,7 +217,7 @@ def test_no_volunteer_is_asked_past_the_cap_and_suitable_requests_reach_someone(
             ("Vee", ("beta-reading", "critique"), 2),
             ("Wes", ("beta-reading",), 1),
             ("Xan", ("critique",), 3),
-            ("Yu", ("beta-reading", "query-letter"), 2),
+            ("Yu", ("beta-reading", "query-letters"), 2),
         ):
             volunteer = make_volunteer(name, *skills, capacity=20)
             set_cap(volunteer, cap)
