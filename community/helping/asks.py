@@ -333,6 +333,17 @@ def ask_token(ask: RequestAsk, action: str) -> str:
     return _serializer().dumps({"a": ask.id, "u": ask.volunteer_id, "do": action})
 
 
+def waiting_ask(request_id: int, volunteer_id: int) -> RequestAsk | None:
+    """The volunteer's ask about the request, if they have not answered it yet."""
+    return db.session.scalar(
+        select(RequestAsk).where(
+            RequestAsk.request_id == request_id,
+            RequestAsk.volunteer_id == volunteer_id,
+            RequestAsk.outcome == AskOutcome.ASKED.value,
+        )
+    )
+
+
 @dataclass
 class AskLink:
     ask: RequestAsk

@@ -276,8 +276,22 @@ def _request_page(help_request: HelpRequest, status: int = 200, **forms):
         matches_here=on_request,
         suggestions=matching.suggest_volunteers(help_request) if is_owner else [],
         ask_summary=asks.ask_summary(help_request) if is_owner else None,
+        ask_links=None if is_owner else _ask_links(help_request),
         button_form=ConfirmForm(),
     ), status
+
+
+def _ask_links(help_request: HelpRequest) -> dict[str, str] | None:
+    """The "not for me" and "pause me" links of the member's ask about the
+    request, while it waits for word back (the in-app notification and the
+    digest lead here, so every ask carries them)."""
+    ask = asks.waiting_ask(help_request.id, current_user.id)
+    if ask is None:
+        return None
+    return {
+        "not_for_me": url_for("helping.answer_ask", token=asks.ask_token(ask, asks.NOT_FOR_ME)),
+        "pause": url_for("helping.answer_ask", token=asks.ask_token(ask, asks.PAUSE)),
+    }
 
 
 @bp.get("/requests/<int:request_id>")

@@ -320,6 +320,19 @@ def vic_ask(app, clock, ann, crew, make_request):
     )
 
 
+def test_the_asked_volunteer_finds_the_links_on_the_request_page(app, client, auth, vic_ask):
+    auth.login("vic@example.com")
+    page = client.get(f"/requests/{vic_ask.request_id}").get_data(as_text=True)
+    [not_for_me] = re.findall(r'href="(/asks/[^"]+)">Not for me', page)
+    assert client.post(not_for_me).status_code == 200
+    assert reload(vic_ask).outcome == AskOutcome.NOT_FOR_ME
+    page = client.get(f"/requests/{vic_ask.request_id}").get_data(as_text=True)
+    assert "Not for me" not in page  # answered: the links go
+    auth.logout()
+    auth.login("cal@example.com")  # not asked: no links
+    assert "/asks/" not in client.get(f"/requests/{vic_ask.request_id}").get_data(as_text=True)
+
+
 def test_not_for_me_needs_no_login(app, client, vic_ask):
     link = f"/asks/{asks.ask_token(vic_ask, asks.NOT_FOR_ME)}"
     page = client.get(link)
