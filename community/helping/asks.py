@@ -67,6 +67,9 @@ PAUSE_SUGGESTED = timedelta(days=14)  # the day the pause page offers first
 # Every candidate the engine finds is ranked (it scores them all anyway).
 ALL_CANDIDATES = 1_000_000
 ROUNDS = 2
+# A first round whose job never ran is swept up by the periodic ask_again.
+FIRST_ROUND_SWEPT_AFTER = timedelta(minutes=10)
+FIRST_ROUND_SWEPT_WITHIN = timedelta(days=1)
 NOT_FOR_ME, PAUSE = "not_for_me", "pause"
 
 
@@ -258,11 +261,30 @@ def _answered(request_id: int):
 def ask_again(now: datetime | None = None) -> int:
     """The second round: requests still open and unanswered ASK_AGAIN_AFTER_HOURS
     after their first round are brought to the next best volunteers. A
-    periodic job; one transaction per request. Returns how many were asked."""
+    periodic job; one transaction per request. Returns how many volunteers
+    were asked.
+
+    It also runs the first round of a request posted lately whose job was
+    lost (Redis down at the commit, a worker killed): the row is the backstop,
+    as the outbox is for emails. Requests older than FIRST_ROUND_SWEPT_WITHIN
+    (those posted before asks existed) are left alone.
+    """
     config = current_app.config
     if config["ASKS_PER_REQUEST"] <= 0:
         return 0
     now = now or utcnow()
+    missed = db.session.scalars(
+        select(HelpRequest.id)
+        .where(
+            HelpRequest.status == RequestStatus.OPEN.value,
+            HelpRequest.asks_round == 0,
+            HelpRequest.created_at <= now - FIRST_ROUND_SWEPT_AFTER,
+            HelpRequest.created_at > now - FIRST_ROUND_SWEPT_WITHIN,
+        )
+        .order_by(HelpRequest.created_at)
+        .limit(500)
+    ).all()
+    first = sum(jobs.in_transaction(_ask_round, request_id, 1, now) for request_id in missed)
     due = db.session.scalars(
         select(HelpRequest.id)
         .where(
@@ -274,7 +296,7 @@ def ask_again(now: datetime | None = None) -> int:
         .order_by(HelpRequest.asked_at)
         .limit(500)
     ).all()
-    return sum(jobs.in_transaction(_ask_round, request_id, 2, now) for request_id in due)
+    return first + sum(jobs.in_transaction(_ask_round, request_id, 2, now) for request_id in due)
 
 
 # --- what the requester is told -----------------------------------------------
@@ -293,9 +315,9 @@ def ask_summary(request: HelpRequest) -> str | None:
     if per_request <= 0:
         return None
     if request.asks_round == 0:
-        if not request.is_open:
-            return None
-        return "We are choosing the volunteers who suit your request best, to tell them now."
+        if not request.is_open or request.created_at <= utcnow() - FIRST_ROUND_SWEPT_WITHIN:
+            return None  # posted before asks began (or while they were off)
+        return "We are choosing the volunteers who suit your request best, to tell them soon."
     told = db.session.scalar(
         select(func.count(RequestAsk.id)).where(RequestAsk.request_id == request.id)
     )

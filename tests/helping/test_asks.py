@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from community import blocking
 from community.db import db, utcnow
@@ -295,6 +295,31 @@ def test_a_second_round_goes_to_the_next_best_when_nobody_answers(
     assert asks.ask_volunteers(request.id, 2) == 0
     assert asked(request) == [vic.id, bea.id]
     assert notifications_of(cal, "request_ask") == []
+
+
+def test_a_first_round_whose_job_was_lost_is_swept_up(app, clock, ann, crew, make_request):
+    app.config["ASKS_PER_REQUEST"] = 0  # as if the job never ran
+    request = make_request(ann)
+    app.config["ASKS_PER_REQUEST"] = 2
+    assert asked(request) == []
+    assert asks.ask_summary(reload(request)).startswith("We are choosing the volunteers")
+
+    clock.now = reload(request).created_at + timedelta(minutes=9)
+    assert asks.ask_again() == 0
+    clock.advance(minutes=2)
+    assert asks.ask_again() == 2
+    assert asked(request) == [crew[0].id, crew[1].id]
+    assert reload(request).asks_round == 1
+
+    old = make_request(ann, title="Posted before asks began")
+    db.session.execute(
+        update(HelpRequest)
+        .where(HelpRequest.id == old.id)
+        .values(asks_round=0, created_at=clock.now - timedelta(days=2))
+    )
+    db.session.commit()
+    assert asks.ask_again() == 0
+    assert asks.ask_summary(reload(old)) is None
 
 
 def test_no_second_round_once_someone_offers(app, clock, ann, crew, make_request):
