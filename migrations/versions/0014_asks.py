@@ -1,7 +1,7 @@
 """Asks: volunteers told about requests that suit them, weekly caps, dated breaks
 
-Revision ID: 0012
-Revises: 0010
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-01
 
 """
@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0012'
-down_revision = '0010'
+revision = '0014'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 
