@@ -153,6 +153,16 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
         # this many hours after that.
         "FIRST_CONTACT_REMINDER_HOURS": _int("FIRST_CONTACT_REMINDER_HOURS", 24),
         "FIRST_CONTACT_REQUESTER_AFTER_HOURS": _int("FIRST_CONTACT_REQUESTER_AFTER_HOURS", 24),
+        # Asks: when a request is posted, the best few volunteers with room are
+        # told (ASKS_PER_REQUEST, 0 turns asking off), and the next few once
+        # more if nobody offers within ASK_AGAIN_AFTER_HOURS. A volunteer is
+        # asked at most ASKS_PER_WEEK times in any seven days unless their
+        # offer says otherwise; the "not for me" and "pause me" links in an
+        # ask work for ASK_LINK_DAYS.
+        "ASKS_PER_REQUEST": _int("ASKS_PER_REQUEST", 5),
+        "ASKS_PER_WEEK": _int("ASKS_PER_WEEK", 3),
+        "ASK_AGAIN_AFTER_HOURS": _int("ASK_AGAIN_AFTER_HOURS", 48),
+        "ASK_LINK_DAYS": _int("ASK_LINK_DAYS", 14),
         # Chat: messages a member may send, and how long a message stays unread
         # before the recipient gets one email for the conversation.
         "CHAT_RATE_LIMIT": env.get("CHAT_RATE_LIMIT", "30 per minute"),

@@ -128,6 +128,18 @@ PERIODIC: tuple[PeriodicJob, ...] = (
         "then the requester; once each).",
     ),
     PeriodicJob(
+        "ask-again",
+        "community.helping.asks:ask_again",
+        3600,
+        "Tell the next best volunteers about requests nobody answered after the first asks.",
+    ),
+    PeriodicJob(
+        "end-breaks",
+        "community.helping.asks:end_breaks",
+        3600,
+        "Start again the volunteer offers paused until a day that has come.",
+    ),
+    PeriodicJob(
         "roll-over-capacity",
         "community.helping.offers:roll_over_month",
         3600,

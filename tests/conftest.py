@@ -93,6 +93,9 @@ def base_config(tmp_path: Path, database_url: str) -> dict:
         # Test members are all brand new: the trust levels' daily limits would
         # be every area's business. tests/moderation turns them on.
         "TRUST_LIMITS": False,
+        # Asking volunteers about every new request would make each test that
+        # posts one every area's business: tests/helping/test_asks.py turns it on.
+        "ASKS_PER_REQUEST": 0,
     }
 
 

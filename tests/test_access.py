@@ -34,7 +34,8 @@ from community.accounts import service as accounts
 from community.chat import service as chat
 from community.chat.models import Conversation
 from community.db import db
-from community.helping import answers, matches, offers, requests
+from community.helping import answers, asks, matches, offers, requests
+from community.helping.models import RequestAsk
 from community.kindness import service as kindness
 from community.mail.unsubscribe import make_unsubscribe_token
 from community.manuscripts import conversion
@@ -158,6 +159,9 @@ ROWS: list[Row] = [
         other=400,
     ),
     R("helping.edit_offer", "GET", "/offer", LOGIN, 200),
+    # An ask's "not for me" link, made for other: no login needed; any other
+    # signed-in member is refused (a foreign link), and nothing changes.
+    R("helping.answer_ask", "GET", "/asks/{ask}", 200, 404, other=200),
     # Kindness: owner is the requester of the active match (an empty thank-you
     # is refused with 400); other's "you helped me" to owner waits for owner.
     R("helping.complete_match", "POST", "/matches/{match_id}/complete", LOGIN, 404, owner=400),
@@ -330,6 +334,7 @@ ROWS: list[Row] = [
     R("accounts.delete_account", "POST", "/account/delete", LOGIN, 400),
     R("chat.show", "POST", "/chats/{conversation_id}", LOGIN, 404, owner=400, other=400),
     R("helping.edit_offer", "POST", "/offer", LOGIN, 400),
+    R("helping.answer_ask", "POST", "/asks/{ask}", 200, 404, other=200),
     R("helping.edit_request", "POST", "/requests/{request_id}/edit", LOGIN, 403, owner=400),
     # The link is the requester's alone (finding 8): anyone else gets 404.
     R("helping.keep_open", "POST", "/requests/keep-open/{keep_open}", LOGIN, 404, owner=302),
@@ -392,6 +397,8 @@ def people(make_user):
             helpers_wanted=2,
         ),
     )
+    ask = RequestAsk(request_id=help_request.id, volunteer_id=other.id)
+    db.session.add(ask)
     answer = answers.answer_request(other, help_request, "I would love to read it.")
     match = matches.accept_answer(owner, answer)
     follows.follow(other, owner)
@@ -434,6 +441,7 @@ def people(make_user):
         "match_id": match.id,
         "conversation_id": conversation_id,
         "keep_open": requests.keep_open_token(help_request),
+        "ask": asks.ask_token(ask, asks.NOT_FOR_ME),
         "thanks_id": thanks.id,
         "manuscript_id": manuscript.id,
         "reader_id": reader.id,

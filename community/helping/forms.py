@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import current_app
 from wtforms import (
     BooleanField,
     DateField,
@@ -24,7 +25,7 @@ from wtforms import (
 from wtforms.validators import Optional
 
 from community.forms import KindredForm
-from community.helping import answers, matches, offers, requests
+from community.helping import answers, asks, matches, offers, requests
 from community.helping.models import FORMAT_LABELS, HelpFormat, HelpRequest, VolunteerOffer
 from community.profiles import taxonomy
 from community.profiles.forms import MultiCheckboxField, _options
@@ -171,11 +172,17 @@ class OfferForm(KindredForm):
         render_kw={"rows": 4, "maxlength": offers.NOTE_MAX},
     )
     on_break = BooleanField("I'm taking a break (no new requests for now)")
+    asks_per_week = LenientIntegerField(
+        "How many asks a week",
+        render_kw={"min": 0, "max": offers.ASKS_PER_WEEK_MAX, "inputmode": "numeric"},
+    )
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.skills.choices = _skill_choices()
         self.genres.choices = _genre_choices()
+        if self.asks_per_week.data is None and not self.asks_per_week.raw_data:
+            self.asks_per_week.data = current_app.config["ASKS_PER_WEEK"]
 
     @classmethod
     def for_offer(cls, offer: VolunteerOffer | None) -> OfferForm:
@@ -187,6 +194,7 @@ class OfferForm(KindredForm):
             monthly_capacity=offer.monthly_capacity,
             note=offer.note,
             on_break=offer.on_break,
+            asks_per_week=asks.weekly_cap(offer),
         )
 
     def to_input(self) -> offers.OfferInput:
@@ -196,7 +204,25 @@ class OfferForm(KindredForm):
             monthly_capacity=self.monthly_capacity.data or 0,
             note=self.note.data or "",
             on_break=bool(self.on_break.data),
+            asks_per_week=self._asks_per_week(),
         )
+
+    def _asks_per_week(self) -> int | None:
+        """None when the form did not send the field (the offer keeps its
+        number); -1, refused by the domain's range, when it sent no number."""
+        if not self.asks_per_week.raw_data:
+            return None
+        return -1 if self.asks_per_week.data is None else self.asks_per_week.data
+
+
+class AskPauseForm(KindredForm):
+    """ "Pause me until" from an ask's link: no session, so no CSRF token (the
+    signed link is the authority, as for unsubscribing)."""
+
+    class Meta(KindredForm.Meta):
+        csrf = False
+
+    until = FriendlyDateField("Pause my offer until")
 
 
 class AnswerForm(KindredForm):

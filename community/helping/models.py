@@ -65,6 +65,12 @@ class AnswerKind(enum.StrEnum):
     INVITATION = "invitation"  # the requester asked a suggested volunteer
 
 
+class AskOutcome(enum.StrEnum):
+    ASKED = "asked"  # told, no word back yet
+    NOT_FOR_ME = "not_for_me"  # the volunteer's one-click "not for me"
+    PAUSED = "paused"  # the volunteer paused their offer from the ask
+
+
 class MatchStatus(enum.StrEnum):
     ACTIVE = "active"
     COMPLETED = "completed"
@@ -125,6 +131,10 @@ class HelpRequest(db.Model):
     last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Asks (community.helping.asks): the last round of volunteers told, and
+    # when it went out; a round is claimed by a conditional UPDATE of these.
+    asks_round: Mapped[int] = mapped_column(default=0)
+    asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     requester: Mapped[User] = relationship()  # noqa: F821
     genre: Mapped[Genre | None] = relationship()
@@ -165,6 +175,10 @@ class VolunteerOffer(db.Model):
     monthly_capacity: Mapped[int] = mapped_column(default=2)
     note: Mapped[str] = mapped_column(Text, default="")
     on_break: Mapped[bool] = mapped_column(default=False)
+    # A break taken "until" a day (from an ask's "pause me" link) ends then.
+    break_until: Mapped[date | None] = mapped_column(Date)
+    # How many asks a week the volunteer takes; None: the site's ASKS_PER_WEEK.
+    asks_per_week: Mapped[int | None] = mapped_column()
     capacity_month: Mapped[str] = mapped_column(String(7), default="")
     capacity_used: Mapped[int] = mapped_column(default=0)
     # Matching signals, kept up to date by community.helping.matching.
@@ -209,6 +223,30 @@ class OfferSkill(db.Model):
 
     offer: Mapped[VolunteerOffer] = relationship(back_populates="skill_links")
     skill: Mapped[Skill] = relationship()
+
+
+class RequestAsk(db.Model):
+    """A volunteer told about a request (an ask), in which round, and what came of it.
+
+    One row per volunteer and request: nobody is asked twice about one request.
+    """
+
+    __tablename__ = "request_asks"
+    __table_args__ = (
+        UniqueConstraint("request_id", "volunteer_id"),
+        Index("ix_request_asks_volunteer_asked", "volunteer_id", "asked_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("help_requests.id", ondelete="CASCADE"))
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    round: Mapped[int] = mapped_column(default=1)
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    outcome: Mapped[str] = mapped_column(String(20), default=AskOutcome.ASKED.value)
+    outcome_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    request: Mapped[HelpRequest] = relationship()
+    volunteer: Mapped[User] = relationship()  # noqa: F821
 
 
 class Answer(db.Model):

@@ -26,6 +26,7 @@ from community.profiles.models import Genre, Skill
 
 NOTE_MAX = 1000
 CAPACITY_MAX = 20
+ASKS_PER_WEEK_MAX = 20
 
 
 def offer_of(user_id: int) -> VolunteerOffer | None:
@@ -39,19 +40,25 @@ class OfferInput:
     monthly_capacity: int
     note: str
     on_break: bool
+    # None leaves it as it is (the site's ASKS_PER_WEEK for a new offer).
+    asks_per_week: int | None = None
 
 
 def save_offer(user, data: OfferInput) -> VolunteerOffer:
     """Create or update the member's standing offer. Flushes.
 
     Raises HelpingError (with ``field``) for an offer without skills, a
-    capacity out of 1..20, or a note that is too long.
+    capacity out of 1..20, asks a week out of 0..20, or a note that is too long.
     """
     if not data.skill_ids:
         raise HelpingError("Choose at least one kind of help you can offer.", field="skills")
     if not 1 <= data.monthly_capacity <= CAPACITY_MAX:
         raise HelpingError(
             f"Choose between 1 and {CAPACITY_MAX} requests a month.", field="monthly_capacity"
+        )
+    if data.asks_per_week is not None and not 0 <= data.asks_per_week <= ASKS_PER_WEEK_MAX:
+        raise HelpingError(
+            f"Choose between 0 and {ASKS_PER_WEEK_MAX} asks a week.", field="asks_per_week"
         )
     note = (data.note or "").strip()
     if len(note) > NOTE_MAX:
@@ -71,6 +78,10 @@ def save_offer(user, data: OfferInput) -> VolunteerOffer:
     offer.monthly_capacity = data.monthly_capacity
     offer.note = note
     offer.on_break = bool(data.on_break)
+    if not offer.on_break:
+        offer.break_until = None
+    if data.asks_per_week is not None:
+        offer.asks_per_week = data.asks_per_week
     offer.genres = list(genres)
     offer.updated_at = utcnow()
     wanted = {skill.id for skill in skills}
@@ -88,6 +99,8 @@ def set_break(user, on_break: bool) -> VolunteerOffer:
     if offer is None:
         raise HelpingError("You have no offer yet.")
     offer.on_break = on_break
+    if not on_break:
+        offer.break_until = None
     refresh_rank(offer)
     return offer
 

@@ -24,7 +24,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from community import jobs, trust
 from community.db import ID_MAX, db, utcnow
 from community.errors import RateLimited
-from community.helping import search
+from community.helping import asks, search
 from community.helping.errors import HelpingError, NotAllowed, NotFound
 from community.helping.models import (
     Answer,
@@ -158,6 +158,7 @@ def post_request(
     db.session.add(request)
     db.session.flush()
     search.index_request(request.id, request.title, request.details)
+    asks.schedule_first_round(request)
     return request
 
 

@@ -37,10 +37,22 @@ from community.accounts.forms import ConfirmForm
 from community.accounts.models import User
 from community.chat.service import conversation_id_of_match
 from community.db import db, utcnow
-from community.helping import answers, capacity, matches, matching, offers, requests, search
+from community.extensions import csrf
+from community.helping import (
+    answers,
+    asks,
+    capacity,
+    matches,
+    matching,
+    offers,
+    requests,
+    search,
+)
+from community.helping.errors import NotFound
 from community.helping.first_contact import first_contact_of
 from community.helping.forms import (
     AnswerForm,
+    AskPauseForm,
     BoardForm,
     CancelForm,
     CommentForm,
@@ -61,7 +73,7 @@ from community.kindness import service as kindness
 from community.kindness.forms import ThanksForm
 from community.kindness.panel import thanks_panel
 from community.manuscripts import service as manuscripts
-from community.site.actions import error_on_field, run
+from community.site.actions import attempt, error_on_field, run
 from community.site.paging import page_number
 
 bp = Blueprint("helping", __name__)
@@ -264,8 +276,23 @@ def _request_page(help_request: HelpRequest, status: int = 200, **forms):
         match_for_answer={match.answer_id: match for match in on_request},
         matches_here=on_request,
         suggestions=matching.suggest_volunteers(help_request) if is_owner else [],
+        ask_summary=asks.ask_summary(help_request) if is_owner else None,
+        ask_links=None if is_owner else _ask_links(help_request),
         button_form=ConfirmForm(),
     ), status
+
+
+def _ask_links(help_request: HelpRequest) -> dict[str, str] | None:
+    """The "not for me" and "pause me" links of the member's ask about the
+    request, while it waits for word back (the in-app notification and the
+    digest lead here, so every ask carries them)."""
+    ask = asks.waiting_ask(help_request.id, current_user.id)
+    if ask is None:
+        return None
+    return {
+        "not_for_me": url_for("helping.answer_ask", token=asks.ask_token(ask, asks.NOT_FOR_ME)),
+        "pause": url_for("helping.answer_ask", token=asks.ask_token(ask, asks.PAUSE)),
+    }
 
 
 @bp.get("/requests/<int:request_id>")
@@ -359,6 +386,39 @@ def keep_open(token: str):
     days = current_app.config["REQUEST_EXPIRY_DAYS"]
     flash(f"“{kept.title}” stays open for another {days} days.", "success")
     return _to_request(kept.id)
+
+
+# --- asks: the one-click links of an ask's email -----------------------------
+
+
+@bp.route("/asks/<token>", methods=["GET", "POST"])
+@csrf.exempt  # the signed link is the authority; it needs no login, hence no session
+def answer_ask(token: str):
+    """ "Not for me" or "pause me until" from an ask: GET asks, POST does it.
+
+    No login needed. An expired, tampered or foreign link (made for another
+    member, or opened by another signed-in member) gets a 404 page saying
+    so, and changes nothing.
+    """
+    try:
+        link = asks.read_ask_token(token, current_user)
+    except NotFound as error:
+        return render_template("helping/ask_link.html", refused=str(error)), 404
+    form = AskPauseForm()
+    if request.method == "GET":
+        form.until.data = utcnow().date() + asks.PAUSE_SUGGESTED
+        return render_template("helping/ask_link.html", link=link, form=form)
+    if link.action == asks.NOT_FOR_ME:
+        _, error = attempt(asks.not_for_me, token, current_user)
+    elif form.validate():
+        _, error = attempt(asks.pause_until, token, form.until.data, current_user)
+    else:
+        return render_template("helping/ask_link.html", link=link, form=form), 400
+    if error is not None:
+        if error_on_field(form, error):
+            return render_template("helping/ask_link.html", link=link, form=form), 400
+        return render_template("helping/ask_link.html", refused=str(error)), error.status
+    return render_template("helping/ask_link.html", link=link, form=form, done=True)
 
 
 # --- answers ----------------------------------------------------------------

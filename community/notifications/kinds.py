@@ -145,6 +145,15 @@ KINDS: dict[str, NotificationKind] = {
             email_template="chat_unread",
         ),
         NotificationKind(
+            "request_ask",
+            "A new request suits you (a few volunteers are asked at a time)",
+            "“{title}” could use your help: {reasons}.",
+            "helping.show_request",
+            link_args=("request_id",),
+            email_template="request_ask",
+            same_thing=("request_id",),
+        ),
+        NotificationKind(
             "request_expiring",
             "Your request will close soon",
             "Your request “{title}” closes on {expires_on} unless you keep it open.",
