@@ -160,6 +160,11 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
         # offer says otherwise; the "not for me" and "pause me" links in an
         # ask work for ASK_LINK_DAYS.
         "ASKS_PER_REQUEST": _int("ASKS_PER_REQUEST", 5),
+        # Honest answers: an invitation the volunteer has not answered, or an
+        # offer the requester has not accepted or declined, expires by itself
+        # after this many days, with a kind note to the other side.
+        "INVITATION_EXPIRY_DAYS": _int("INVITATION_EXPIRY_DAYS", 4),
+        "ANSWER_EXPIRY_DAYS": _int("ANSWER_EXPIRY_DAYS", 5),
         "ASKS_PER_WEEK": _int("ASKS_PER_WEEK", 3),
         "ASK_AGAIN_AFTER_HOURS": _int("ASK_AGAIN_AFTER_HOURS", 48),
         "ASK_LINK_DAYS": _int("ASK_LINK_DAYS", 14),

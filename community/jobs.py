@@ -128,6 +128,13 @@ PERIODIC: tuple[PeriodicJob, ...] = (
         "then the requester; once each).",
     ),
     PeriodicJob(
+        "expire-quiet-answers",
+        "community.helping.honest:expire_quiet_answers",
+        3600,
+        "Expire invitations and offers that got no reply for a few days, with a kind "
+        "note to the other side.",
+    ),
+    PeriodicJob(
         "ask-again",
         "community.helping.asks:ask_again",
         3600,

@@ -8,6 +8,9 @@ community.helping.matches) or declines. One answer per volunteer and request.
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
+from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
@@ -26,7 +29,7 @@ from community.helping.models import (
     HelpRequest,
     RequestStatus,
 )
-from community.helping.offers import offer_of
+from community.helping.offers import offer_of, pause_offer_until
 from community.helping.rank import record_answer_speed
 from community.helping.requests import require_verified, touch
 from community.limits import record_act
@@ -74,6 +77,31 @@ def _check_can_take_part(volunteer, request: HelpRequest) -> None:
         raise NotFound()
 
 
+def expiry_days(kind: str) -> int:
+    """How many days an answer of ``kind`` waits for a reply before it expires."""
+    name = "INVITATION_EXPIRY_DAYS" if kind == AnswerKind.INVITATION else "ANSWER_EXPIRY_DAYS"
+    return current_app.config[name]
+
+
+def _start_waiting(answer: Answer, now) -> None:
+    """The answer waits for the other side from ``now``: its expiry is due then."""
+    answer.expires_at = now + timedelta(days=expiry_days(answer.kind))
+
+
+def close_unanswered(answer: Answer, reason: str, now, *, expired: bool = False) -> None:
+    """A pending answer ends without a match: a decline by either side, or
+    its expiry (community.helping.honest). It held no place on the request
+    and no capacity of the volunteer's (only an accepted match takes those),
+    so nothing else changes. Flushes."""
+    answer.status = AnswerStatus.DECLINED.value
+    answer.decline_reason = reason
+    answer.responded_at = now
+    answer.expires_at = None
+    if expired:
+        answer.expired_at = now
+    db.session.flush()
+
+
 def existing_answer(request_id: int, volunteer_id: int) -> Answer | None:
     return db.session.scalar(
         select(Answer).where(Answer.request_id == request_id, Answer.volunteer_id == volunteer_id)
@@ -103,6 +131,8 @@ def answer_request(volunteer, request: HelpRequest, note: str) -> Answer:
         db.session.add(answer)
     answer.kind, answer.note = AnswerKind.OFFER.value, note
     answer.status, answer.responded_at, answer.decline_reason = AnswerStatus.PENDING.value, None, ""
+    answer.expired_at = None
+    _start_waiting(answer, now)
     try:
         with db.session.begin_nested():
             db.session.flush()
@@ -145,7 +175,9 @@ def invite_volunteer(requester, request: HelpRequest, volunteer, note: str = "")
         volunteer_id=volunteer.id,
         kind=AnswerKind.INVITATION.value,
         note=note,
+        created_at=utcnow(),
     )
+    _start_waiting(answer, answer.created_at)
     db.session.add(answer)
     try:
         db.session.flush()
@@ -259,9 +291,7 @@ def decline_answer(requester, answer: Answer, reason: str = "") -> None:
         raise NotAllowed("This offer has already been answered.")
     reason = _clean_text(reason, REASON_MAX, "reason", required=False)
     _check_links(requester, reason, "reason")
-    answer.status = AnswerStatus.DECLINED.value
-    answer.decline_reason = reason
-    answer.responded_at = utcnow()
+    close_unanswered(answer, reason, utcnow())
     notify(
         answer.volunteer,
         "answer_declined",
@@ -274,17 +304,22 @@ def decline_answer(requester, answer: Answer, reason: str = "") -> None:
     )
 
 
-def decline_invitation(volunteer, answer: Answer, reason: str = "") -> None:
-    """The invited volunteer says they cannot help this time."""
+def decline_invitation(
+    volunteer, answer: Answer, reason: str = "", pause_until: date | None = None
+) -> None:
+    """The invited volunteer's "not this time", with an optional kind word,
+    and optionally "and pause me until ``pause_until``": their offer goes on
+    a break until that day (see :func:`offers.pause_offer_until`). Nobody is
+    told off for saying no: the requester gets a kind note. Flushes."""
     if answer.volunteer_id != volunteer.id or answer.kind != AnswerKind.INVITATION:
         raise NotFound()
     if answer.status != AnswerStatus.PENDING:
         raise NotAllowed("This invitation has already been answered.")
     reason = _clean_text(reason, REASON_MAX, "reason", required=False)
     _check_links(volunteer, reason, "reason")
-    answer.status = AnswerStatus.DECLINED.value
-    answer.decline_reason = reason
-    answer.responded_at = utcnow()
+    if pause_until is not None:
+        pause_offer_until(volunteer.id, pause_until, field="pause_until")
+    close_unanswered(answer, reason, utcnow())
     request = answer.request
     notify(
         request.requester,
@@ -306,3 +341,4 @@ def withdraw_answer(volunteer, answer: Answer) -> None:
         raise NotAllowed("Only an offer still waiting for an answer can be withdrawn.")
     answer.status = AnswerStatus.WITHDRAWN.value
     answer.responded_at = utcnow()
+    answer.expires_at = None

@@ -249,6 +249,19 @@ class DeclineForm(KindredForm):
     )
 
 
+class NotThisTimeForm(DeclineForm):
+    """The invited volunteer's "not this time", and optionally a dated break."""
+
+    reason = TextAreaField(
+        "A kind word (optional)",
+        filters=[_plain_multiline],
+        render_kw={"rows": 2, "maxlength": answers.REASON_MAX},
+    )
+    pause_until = FriendlyDateField(
+        "And pause me until (optional)", validators=[Optional()], render_kw={"type": "date"}
+    )
+
+
 class CancelForm(KindredForm):
     reason = TextAreaField(
         "Why are you cancelling?",

@@ -110,6 +110,7 @@ def _make_match(answer: Answer) -> Match:
     db.session.refresh(request)
     now = utcnow()
     answer.status, answer.responded_at = AnswerStatus.ACCEPTED.value, now
+    answer.expires_at = None  # answered: it no longer expires
     match = Match(
         request_id=request.id,
         answer_id=answer.id,

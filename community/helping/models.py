@@ -253,7 +253,11 @@ class Answer(db.Model):
     """A volunteer's "I can help", or a requester's invitation to a volunteer."""
 
     __tablename__ = "answers"
-    __table_args__ = (UniqueConstraint("request_id", "volunteer_id"),)
+    __table_args__ = (
+        UniqueConstraint("request_id", "volunteer_id"),
+        # The honest-answers job reads only what is due (community.helping.honest).
+        Index("ix_answers_expires_at", "expires_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("help_requests.id", ondelete="CASCADE"))
@@ -266,6 +270,11 @@ class Answer(db.Model):
     decline_reason: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A pending answer with no reply by then expires by itself (declined, with
+    # ``expired_at`` set and a kind note to the other side); emptied when it
+    # is expired, and by the job once the answer was answered another way.
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    expired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     request: Mapped[HelpRequest] = relationship(back_populates="answers")
     volunteer: Mapped[User] = relationship()  # noqa: F821

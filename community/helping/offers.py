@@ -13,6 +13,7 @@ month turns (``available`` is False on their skill rows).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 from sqlalchemy import case, select, update
 
@@ -101,6 +102,26 @@ def set_break(user, on_break: bool) -> VolunteerOffer:
     offer.on_break = on_break
     if not on_break:
         offer.break_until = None
+    refresh_rank(offer)
+    return offer
+
+
+# The longest dated break a volunteer can choose in one go.
+PAUSE_DAYS_MAX = 365
+
+
+def pause_offer_until(user_id: int, until: date | None, *, field: str = "until") -> VolunteerOffer:
+    """The volunteer's offer goes on a break until ``until`` (tomorrow to a
+    year ahead), when the ``end-breaks`` job lifts it. Raises HelpingError on
+    ``field`` for another day, or when there is no offer to pause. Flushes."""
+    today = utcnow().date()
+    if until is None or not today < until <= today + timedelta(days=PAUSE_DAYS_MAX):
+        raise HelpingError("Choose a day from tomorrow to a year ahead.", field=field)
+    offer = offer_of(user_id)
+    if offer is None:
+        raise HelpingError("You have no volunteer offer to pause.", field=field)
+    offer.on_break, offer.break_until = True, until
+    offer.updated_at = utcnow()
     refresh_rank(offer)
     return offer
 

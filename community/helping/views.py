@@ -57,6 +57,7 @@ from community.helping.forms import (
     CancelForm,
     CommentForm,
     DeclineForm,
+    NotThisTimeForm,
     OfferForm,
     RequestForm,
 )
@@ -251,10 +252,12 @@ def _request_page(help_request: HelpRequest, status: int = 200, **forms):
         comment = forms.get("comment_form") if answer.id == failed_id else None
         decline = forms.get("decline_form") if answer.id == failed_id else None
         comment_forms[answer.id] = comment or CommentForm(formdata=None)
-        decline_forms[answer.id] = decline or DeclineForm(formdata=None)
+        decline_forms[answer.id] = decline or _decline_form_for(answer)(formdata=None)
         # One page holds a form per answer: ids must stay unique for the labels.
         comment_forms[answer.id].body.id = f"comment-{answer.id}"
         decline_forms[answer.id].reason.id = f"decline-{answer.id}"
+        if "pause_until" in decline_forms[answer.id]:
+            decline_forms[answer.id].pause_until.id = f"pause-until-{answer.id}"
     answer_form = forms.get("answer_form") or AnswerForm(formdata=None)
     on_request = matches.matches_on_request(current_user, help_request)
     return render_template(
@@ -280,6 +283,12 @@ def _request_page(help_request: HelpRequest, status: int = 200, **forms):
         ask_links=None if is_owner else _ask_links(help_request),
         button_form=ConfirmForm(),
     ), status
+
+
+def _decline_form_for(answer):
+    """An offer is declined with a kind word; an invitation answered with
+    "not this time", a kind word and optionally a dated break."""
+    return NotThisTimeForm if answer.kind == AnswerKind.INVITATION else DeclineForm
 
 
 def _ask_links(help_request: HelpRequest) -> dict[str, str] | None:
@@ -463,15 +472,19 @@ def decline_answer(answer_id: int):
     """The requester kindly declines an offer, or the invited volunteer an invitation."""
     answer = _access_answer(answer_id)
     request_id = answer.request_id
-    form = DeclineForm()
+    form = _decline_form_for(answer)()
     if form.validate_on_submit():
         if answer.kind == AnswerKind.OFFER:
-            decline = answers.decline_answer
+            _, error = run(answers.decline_answer, current_user, answer, form.reason.data)
+            done = "Declined, kindly. We have let them know."
         else:
-            decline = answers.decline_invitation
-        _, error = run(decline, current_user, answer, form.reason.data)
+            until = form.pause_until.data
+            _, error = run(answers.decline_invitation, current_user, answer, form.reason.data, until)
+            done = "Thank you for saying so: we have let them know, kindly."
+            if until is not None:
+                done += f" Your offer is paused until {until.day} {until:%B %Y}."
         if error is None:
-            flash("Declined, kindly. We have let them know.", "success")
+            flash(done, "success")
             return _to_request(request_id)
         if not error_on_field(form, error):
             flash(str(error), "error")

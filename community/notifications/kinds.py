@@ -112,6 +112,25 @@ KINDS: dict[str, NotificationKind] = {
             default_delivery=DAILY,
         ),
         NotificationKind(
+            "invitation_expired",
+            "An invited volunteer could not answer in time (with others who could help)",
+            "{name} could not take on “{title}” right now; here are others who could help: "
+            "{others}.",
+            "helping.show_request",
+            link_args=("request_id",),
+            email_template="invitation_expired",
+            same_thing=("request_id", "user_id"),
+        ),
+        NotificationKind(
+            "answer_expired",
+            "An offer of help was not taken up in time",
+            "{name} could not take up your offer for “{title}” in time. Thank you for "
+            "offering: other requests could use you.",
+            "helping.board",
+            default_delivery=DAILY,
+            same_thing=("request_id",),
+        ),
+        NotificationKind(
             "match_made",
             "Introductions when you are matched",
             "You and {name} are matched for “{title}”. Say hello!",
