@@ -479,7 +479,8 @@ def decline_answer(answer_id: int):
             done = "Declined, kindly. We have let them know."
         else:
             until = form.pause_until.data
-            _, error = run(answers.decline_invitation, current_user, answer, form.reason.data, until)
+            reason = form.reason.data
+            _, error = run(answers.decline_invitation, current_user, answer, reason, until)
             done = "Thank you for saying so: we have let them know, kindly."
             if until is not None:
                 done += f" Your offer is paused until {until.day} {until:%B %Y}."
