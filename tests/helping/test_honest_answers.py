@@ -261,3 +261,10 @@ def test_the_requester_declining_an_offer_has_no_pause(app, ann, ben, make_reque
     assert response.status_code == 302
     assert reload(made).status == AnswerStatus.DECLINED
     assert reload(db.session.get(VolunteerOffer, ben.id)).on_break is False
+
+
+def test_the_job_runs_from_the_cli(app, ann, ben, make_request):
+    invite(ann, make_request(ann), ben)
+    result = app.test_cli_runner().invoke(args=["jobs", "expire-quiet-answers"])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "expire-quiet-answers: 0"  # not due yet
