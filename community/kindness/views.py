@@ -115,9 +115,7 @@ def pledge(pledge_id: int):
     """The member's own pledge: a few open requests they could help with, with
     reasons, and the way to a volunteer offer if they have none."""
     found = pledges.access_pledge(current_user, pledge_id)
-    return render_template(
-        "kindness/pledge.html", steps=pledges.next_steps(current_user, found)
-    )
+    return render_template("kindness/pledge.html", steps=pledges.next_steps(current_user, found))
 
 
 @bp.get("/thanks")
