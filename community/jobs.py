@@ -141,6 +141,12 @@ PERIODIC: tuple[PeriodicJob, ...] = (
         "Tell the next best volunteers about requests nobody answered after the first asks.",
     ),
     PeriodicJob(
+        "nudge-pledges",
+        "community.kindness.pledges:nudge_open_pledges",
+        3600,
+        "Show members whose pledge is still open a week on a few requests they could help with.",
+    ),
+    PeriodicJob(
         "end-breaks",
         "community.helping.asks:end_breaks",
         3600,

@@ -36,6 +36,7 @@ from community.chat.models import Conversation
 from community.db import db
 from community.helping import answers, asks, matches, offers, requests
 from community.helping.models import RequestAsk
+from community.kindness import pledges
 from community.kindness import service as kindness
 from community.mail.unsubscribe import make_unsubscribe_token
 from community.manuscripts import conversion
@@ -179,6 +180,8 @@ ROWS: list[Row] = [
         owner=302,
         other=302,
     ),
+    # other pledged when thanking owner: the pledge's page is other's alone.
+    R("kindness.pledge", "GET", "/pledges/{pledge_id}", LOGIN, 404, other=200),
     R("kindness.ripples", "GET", "/members/{owner_id}/ripples", LOGIN, 200),
     R("kindness.community", "GET", "/kindness", LOGIN, 200),
     R("kindness.privacy", "POST", "/kindness/privacy", LOGIN, 302),
@@ -404,7 +407,10 @@ def people(make_user):
     follows.follow(other, owner)
     follows.follow(blocked, owner)
     blocking.block(owner, blocked)
-    thanks = kindness.thank_outside(other, owner, "Thank you for your notes on my opening chapter.")
+    thanks = kindness.thank_outside(
+        other, owner, "Thank you for your notes on my opening chapter.", pledge=True
+    )
+    pledge = pledges.pledge_for_thanks(thanks.id)
     conversation_id = db.session.scalar(
         select(Conversation.id).where(Conversation.match_id == match.id)
     )
@@ -443,6 +449,7 @@ def people(make_user):
         "keep_open": requests.keep_open_token(help_request),
         "ask": asks.ask_token(ask, asks.NOT_FOR_ME),
         "thanks_id": thanks.id,
+        "pledge_id": pledge.id,
         "manuscript_id": manuscript.id,
         "reader_id": reader.id,
         "comment_id": comment.id,

@@ -70,6 +70,7 @@ from community.helping.models import (
     MatchStatus,
     RequestStatus,
 )
+from community.kindness import pledges
 from community.kindness import service as kindness
 from community.kindness.forms import ThanksForm
 from community.kindness.panel import thanks_panel
@@ -555,7 +556,7 @@ def complete_match(match_id: int):
         abort(404)  # the helper does not mark their own help received
     form = ThanksForm()
     if form.validate_on_submit():
-        _, error = run(
+        thanks, error = run(
             lambda: kindness.complete_match(
                 current_user,
                 match,
@@ -567,6 +568,9 @@ def complete_match(match_id: int):
         )
         if error is None:
             flash("Thank you! Your helper will see your thanks.", "success")
+            pledge = pledges.pledge_for_thanks(thanks.id)
+            if pledge is not None:
+                return redirect(url_for("kindness.pledge", pledge_id=pledge.id))
             return redirect(url_for("helping.show_match", match_id=match_id))
         if not error_on_field(form, error):
             flash(str(error), "error")
@@ -598,6 +602,11 @@ def cancel_match(match_id: int):
 def edit_offer():
     offer = offers.offer_of(current_user.id)
     form = OfferForm() if request.method == "POST" else OfferForm.for_offer(offer)
+    if request.method == "GET" and offer is None:
+        # A new offer may come prefilled (from a pledge's page, with the
+        # profile's "I can offer"); slugs that name no skill are dropped.
+        known = {choice.value for choice in form.skills.choices}
+        form.skills.data = [slug for slug in request.args.getlist("skills") if slug in known]
     if request.method == "POST" and form.validate_on_submit():
         _, error = run(offers.save_offer, current_user, form.to_input())
         if error is None:

@@ -90,10 +90,15 @@ class Thanks(db.Model):
 
 class Pledge(db.Model):
     """A promise, made while thanking, to pay the help forward. Kept by the
-    first act of help the pledger gives after making it."""
+    first act of help the pledger gives after making it. ``nudged_at``: when
+    the one week-later reminder of an open pledge went out (see
+    :mod:`community.kindness.pledges`)."""
 
     __tablename__ = "pledges"
-    __table_args__ = (Index("ix_pledges_user_kept", "user_id", "kept_at"),)
+    __table_args__ = (
+        Index("ix_pledges_user_kept", "user_id", "kept_at"),
+        Index("ix_pledges_nudge_due", "kept_at", "nudged_at", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
@@ -101,6 +106,7 @@ class Pledge(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     kept_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     kept_act_id: Mapped[int | None] = mapped_column(ForeignKey("help_acts.id", ondelete="SET NULL"))
+    nudged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     thanks: Mapped[Thanks] = relationship()
 

@@ -13,7 +13,7 @@ from flask_login import current_user, login_required
 from community.accounts.forms import ConfirmForm
 from community.accounts.models import User
 from community.db import utcnow
-from community.kindness import privacy, reading, service, svg
+from community.kindness import pledges, privacy, reading, service, svg
 from community.kindness.forms import PrivacyForm, ReplyForm, ThanksForm
 from community.kindness.wording import when_iso
 from community.profiles.service import access_profile
@@ -84,7 +84,7 @@ def thank_member(user_id: int):
     if form.is_submitted():
         status = 400
         if form.validate():
-            _, error = run(
+            thanks, error = run(
                 service.thank_outside,
                 current_user,
                 member,
@@ -94,10 +94,28 @@ def thank_member(user_id: int):
             )
             if error is None:
                 flash(f"Thank you! {member.display_name} will be asked to confirm it.", "success")
-                return redirect(url_for("profiles.show", user_id=member.id))
+                return _after_thanks(thanks, url_for("profiles.show", user_id=member.id))
             if not error_on_field(form, error):
                 flash(str(error), "error")
     return render_template("kindness/thank.html", member=member, form=form), status
+
+
+def _after_thanks(thanks, back: str):
+    """To the pledge's page if a pledge was made with the thank-you, else ``back``."""
+    pledge = pledges.pledge_for_thanks(thanks.id)
+    return redirect(url_for("kindness.pledge", pledge_id=pledge.id) if pledge else back)
+
+
+# --- a pledge: where it could lead --------------------------------------------
+
+
+@bp.get("/pledges/<int:pledge_id>")
+@login_required
+def pledge(pledge_id: int):
+    """The member's own pledge: a few open requests they could help with, with
+    reasons, and the way to a volunteer offer if they have none."""
+    found = pledges.access_pledge(current_user, pledge_id)
+    return render_template("kindness/pledge.html", steps=pledges.next_steps(current_user, found))
 
 
 @bp.get("/thanks")

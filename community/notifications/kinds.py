@@ -173,6 +173,15 @@ KINDS: dict[str, NotificationKind] = {
             same_thing=("request_id",),
         ),
         NotificationKind(
+            "pledge_nudge",
+            "Where you could keep your pledge (once, a week after you pledge)",
+            "A week ago you pledged to pay help forward. {some} could use what you "
+            "offer, like “{title}”: {reasons}.",
+            "kindness.pledge",
+            link_args=("pledge_id",),
+            same_thing=("pledge_id",),
+        ),
+        NotificationKind(
             "request_expiring",
             "Your request will close soon",
             "Your request “{title}” closes on {expires_on} unless you keep it open.",

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from community.db import db, utcnow
 from community.helping.models import Match, MatchStatus
 from community.kindness import service
-from community.kindness.models import HelpAct, Thanks
+from community.kindness.models import HelpAct, Pledge, Thanks
 from tests.builders import make_match
 from tests.conftest import Auth
 
@@ -39,7 +39,10 @@ def test_the_requester_completes_the_match_with_thanks_and_the_helper_replies(ap
     assert db.session.get(Match, match.id).status == MatchStatus.ACTIVE
 
     response = asker.post(f"{path}/complete", data={"body": THANKS, "pledge": "y"})
-    assert response.status_code == 302 and response.headers["Location"] == path
+    # A pledge leads to its page: where the pledge could be kept.
+    pledge = db.session.scalar(select(Pledge))
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/pledges/{pledge.id}"
     db.session.expire_all()
     assert db.session.get(Match, match.id).status == MatchStatus.COMPLETED
     page = helper.get(path).get_data(as_text=True)
