@@ -53,6 +53,7 @@ from community.helping.models import (
     request_skills,
 )
 from community.helping.rank import rank_signals, reciprocity_signal, weighted
+from community.moderation.models import HiddenItem
 from community.profiles.models import Profile
 from community.words import keywords
 
@@ -354,7 +355,13 @@ def suggest_requests(
         request
         for request in db.session.scalars(
             select(HelpRequest)
-            .where(HelpRequest.id.in_(list(candidate_ids)))
+            .where(
+                HelpRequest.id.in_(list(candidate_ids)),
+                # A request a moderator hid is suggested nowhere (as on the board).
+                HelpRequest.id.not_in(
+                    select(HiddenItem.item_id).where(HiddenItem.item_type == "request")
+                ),
+            )
             .options(
                 joinedload(HelpRequest.requester).joinedload(User.profile),
                 joinedload(HelpRequest.genre),

@@ -1,8 +1,9 @@
-"""Template helpers: the navigation's unread count, avatars, dates."""
+"""Template helpers: the navigation's counts (once per request), avatars, dates."""
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from datetime import datetime
 
 from flask import Flask, request
@@ -16,7 +17,6 @@ from community.safety import removed_text
 from community.waiting.service import waiting_count
 
 AVATAR_COLOURS = 8
-NAV_WAITING = "kindred.nav_waiting"
 
 
 def initials(name: str) -> str:
@@ -49,31 +49,33 @@ def human_date(value: datetime | None) -> str:
     return f"{value:%-d %B %Y}"
 
 
-def _nav_unread() -> int:
-    """The signed-in member's unread notifications (the layout calls this once)."""
+def _once_per_request(name: str, count: Callable[[int], int]) -> int:
+    """``count(member id)`` for the signed-in member, computed once per request:
+    the layout shows each count in the wide and in the phone menu. Kept in
+    the request's environ, not in g: g lives as long as the app context,
+    which may outlast one request."""
     if not current_user.is_authenticated:
         return 0
-    return unread_count(current_user.id)
+    key = f"kindred.nav.{name}"
+    cached = request.environ.get(key)
+    if cached is None:
+        cached = request.environ[key] = count(current_user.id)
+    return cached
+
+
+def _nav_unread() -> int:
+    """The signed-in member's unread notifications."""
+    return _once_per_request("unread", unread_count)
 
 
 def _nav_chat_unread() -> int:
-    """The signed-in member's unread chat messages (the layout calls this once)."""
-    if not current_user.is_authenticated:
-        return 0
-    return unread_total(current_user.id)
+    """The signed-in member's unread chat messages."""
+    return _once_per_request("chat_unread", unread_total)
 
 
 def _nav_waiting() -> int:
-    """How many things wait for the signed-in member (one query per request:
-    the layout asks twice, for the wide and the phone menus)."""
-    if not current_user.is_authenticated:
-        return 0
-    # Kept in the request's environ, not in g: g lives as long as the app
-    # context, which may outlast one request.
-    cached = request.environ.get(NAV_WAITING)
-    if cached is None:
-        cached = request.environ[NAV_WAITING] = waiting_count(current_user.id)
-    return cached
+    """How many things wait for the signed-in member (community/waiting)."""
+    return _once_per_request("waiting", waiting_count)
 
 
 def register_template_helpers(app: Flask) -> None:

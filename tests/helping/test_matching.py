@@ -19,6 +19,7 @@ from community import blocking
 from community.db import db, utcnow
 from community.helping import answers, matches, matching, offers, rank, requests
 from community.helping.models import HelpRequest, Match, OfferSkill, VolunteerOffer
+from community.moderation.models import HiddenItem
 from tests.builders import accept, answer, pin_activity, reload
 
 # --- helpers ---------------------------------------------------------------------------
@@ -310,6 +311,16 @@ def test_nothing_is_suggested_for_a_request_that_is_not_open(
     requests.close_request(asker, request)
     db.session.commit()
     assert suggestions(request) == []
+
+
+def test_a_request_a_moderator_hid_is_suggested_to_nobody(app, make_volunteer, make_request, asker):
+    vic = make_volunteer("Vic", "beta-reading")
+    request = make_request(asker)
+    db.session.commit()
+    assert [s.request.id for s in matching.suggest_requests(vic)] == [request.id]
+    db.session.add(HiddenItem(item_type="request", item_id=request.id, user_id=asker.id))
+    db.session.commit()
+    assert matching.suggest_requests(vic) == []
 
 
 # --- the candidate index ---------------------------------------------------------------------
