@@ -119,7 +119,10 @@ def on_disconnect(reason=None):
         return
     now = utcnow()
     seen, _ = attempt(_record_last_seen, connection.user_id, now)
-    if seen:
+    # A member moving from page to page reconnects at once: the new page's
+    # "online" may have gone out while this handler wrote last_seen, and an
+    # "offline" sent now would arrive after it and show them gone.
+    if seen and not presence().online([connection.user_id]):
         _tell_partners(
             connection.user_id,
             {"user_id": connection.user_id, "online": False, "last_seen": now.isoformat()},

@@ -11,6 +11,7 @@ import socketio
 from sqlalchemy import select
 
 from community import blocking
+from community.chat import realtime
 from community.chat.models import Message
 from community.db import db
 from tests.chat.conftest import WAIT, cookie_header, wait_until
@@ -342,6 +343,34 @@ def test_presence_online_then_last_seen(server, pair, member):
     assert gone["user_id"] == pair.ben.id and gone["online"] is False and gone["last_seen"]
     reply = ann.call("presence", {"conversation_id": pair.conversation.id})
     assert reply["online"] is False and reply["last_seen"]
+
+
+def test_moving_to_another_page_is_not_announced_as_going_offline(
+    server, pair, member, monkeypatch
+):
+    """The old page's socket closes, and while its handler records last_seen
+    the new page's socket connects and Ben is announced online: the old
+    handler must not then announce him offline."""
+    ann = member("ann@example.com")
+    ben = member("ben@example.com")
+    assert ann.next("presence")["online"] is True
+    writing, reconnected = threading.Event(), threading.Event()
+    record_last_seen = realtime._record_last_seen
+
+    def slow_record_last_seen(user_id, now):
+        writing.set()
+        reconnected.wait(WAIT)
+        return record_last_seen(user_id, now)
+
+    monkeypatch.setattr(realtime, "_record_last_seen", slow_record_last_seen)
+    ben.close()  # the old page goes
+    assert writing.wait(WAIT)
+    ben.connect()  # the new page comes
+    assert ann.next("presence") == {"user_id": pair.ben.id, "online": True, "last_seen": None}
+    reconnected.set()
+    assert ann.nothing("presence", within=1.0)
+    reply = ann.call("presence", {"conversation_id": pair.conversation.id})
+    assert reply["online"] is True
 
 
 # --- catch-up -------------------------------------------------------------------------------------
