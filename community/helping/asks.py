@@ -40,7 +40,8 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from community import jobs, safety
 from community.db import ID_MAX, db, utcnow
-from community.helping.errors import HelpingError, NotFound
+from community.helping import offers
+from community.helping.errors import NotFound
 from community.helping.matching import Suggestion, suggest_volunteers
 from community.helping.models import (
     Answer,
@@ -62,7 +63,6 @@ WEEK = timedelta(days=7)
 # common is worth 3, see community.helping.rank.WEIGHTS) per refusal.
 NOT_FOR_ME_WINDOW = timedelta(days=30)
 NOT_FOR_ME_WEIGHT = 1.5
-PAUSE_DAYS_MAX = 365
 PAUSE_SUGGESTED = timedelta(days=14)  # the day the pause page offers first
 # Every candidate the engine finds is ranked (it scores them all anyway).
 ALL_CANDIDATES = 1_000_000
@@ -417,19 +417,11 @@ def not_for_me(token: str, viewer=None) -> RequestAsk:
 
 def pause_until(token: str, until: date | None, viewer=None) -> VolunteerOffer:
     """The volunteer's "pause me until": their offer goes on a break until
-    ``until`` (tomorrow to a year ahead), when :func:`end_breaks` lifts it.
-    Raises HelpingError (field ``until``) for another day. Flushes."""
+    ``until`` (see :func:`offers.pause_offer_until`), when :func:`end_breaks`
+    lifts it. Raises HelpingError (field ``until``) for another day. Flushes."""
     link = _read_for(token, PAUSE, viewer)
-    today = utcnow().date()
-    if until is None or not today < until <= today + timedelta(days=PAUSE_DAYS_MAX):
-        raise HelpingError("Choose a day from tomorrow to a year ahead.", field="until")
-    offer = db.session.get(VolunteerOffer, link.ask.volunteer_id)
-    if offer is None:
-        raise HelpingError("You have no volunteer offer to pause any more.")
-    offer.on_break, offer.break_until = True, until
-    offer.updated_at = utcnow()
+    offer = offers.pause_offer_until(link.ask.volunteer_id, until)
     link.ask.outcome, link.ask.outcome_at = AskOutcome.PAUSED.value, utcnow()
-    refresh_rank(offer)
     return offer
 
 

@@ -63,6 +63,15 @@ def expire_at(moment) -> int:
     return honest.expire_quiet_answers(now=moment)
 
 
+def test_with_nobody_else_to_suggest_the_page_does_not_point_below(app, ann, ben, make_request):
+    request = make_request(ann)
+    due = reload(invite(ann, request, ben)).expires_at
+    assert expire_at(due + MINUTE) == 1
+    page = signed_in(app, "ann@example.com").get(f"/requests/{request.id}").get_data(as_text=True)
+    assert "They could not take this on right now." in page
+    assert "suggestions are below" not in page
+
+
 def test_the_defaults_the_due_times_and_the_job(app, ann, ben, make_request):
     assert app.config["INVITATION_EXPIRY_DAYS"] == 4
     assert app.config["ANSWER_EXPIRY_DAYS"] == 5
@@ -106,6 +115,7 @@ def test_an_invitation_expires_once_with_a_kind_note_and_next_suggestions(
     page = signed_in(app, "ann@example.com").get(f"/requests/{request.id}").get_data(as_text=True)
     assert "No reply in time" in page
     assert "Invite Cara" in page and "Invite Ben" not in page
+    assert "your next best suggestions are below" in page
     page = signed_in(app, "ben@example.com").get(f"/requests/{request.id}").get_data(as_text=True)
     assert "No harm done" in page
 
