@@ -168,6 +168,15 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
         "ASKS_PER_WEEK": _int("ASKS_PER_WEEK", 3),
         "ASK_AGAIN_AFTER_HOURS": _int("ASK_AGAIN_AFTER_HOURS", 48),
         "ASK_LINK_DAYS": _int("ASK_LINK_DAYS", 14),
+        # Check-ins (community/helping/check_ins.py): an active match with no
+        # chat message for CHECK_IN_AFTER_DAYS gets "how is it going?" (both
+        # sides), at most CHECK_INS_MAX times; its one-click links work for
+        # CHECK_IN_LINK_DAYS. Closure words can be written this many days
+        # after a match ends (they show in "waiting" that long).
+        "CHECK_IN_AFTER_DAYS": _int("CHECK_IN_AFTER_DAYS", 7),
+        "CHECK_INS_MAX": _int("CHECK_INS_MAX", 2),
+        "CHECK_IN_LINK_DAYS": _int("CHECK_IN_LINK_DAYS", 14),
+        "CLOSURE_WORD_DAYS": _int("CLOSURE_WORD_DAYS", 30),
         # Chat: messages a member may send, and how long a message stays unread
         # before the recipient gets one email for the conversation.
         "CHAT_RATE_LIMIT": env.get("CHAT_RATE_LIMIT", "30 per minute"),

@@ -128,6 +128,13 @@ PERIODIC: tuple[PeriodicJob, ...] = (
         "then the requester; once each).",
     ),
     PeriodicJob(
+        "check-ins",
+        "community.helping.check_ins:send_check_ins",
+        3600,
+        "Ask both members of an active match that has gone quiet for CHECK_IN_AFTER_DAYS "
+        "how it is going (at most CHECK_INS_MAX times).",
+    ),
+    PeriodicJob(
         "expire-quiet-answers",
         "community.helping.honest:expire_quiet_answers",
         3600,

@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from limits import parse as parse_limit
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, case, func, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -38,7 +38,7 @@ from community.chat.models import (
     Message,
 )
 from community.chat.text import linkify
-from community.db import after_commit, db, utcnow
+from community.db import UTCDateTime, after_commit, db, utcnow
 from community.errors import Invalid, NotAllowed, RateLimited
 from community.helping.models import Match, MatchStatus
 from community.network.follows import are_connected
@@ -316,9 +316,33 @@ def _insert(conversation: Conversation, sender: User, client_id: str, body: str)
         )
         .execution_options(synchronize_session=False)
     )
+    if conversation.match_id is not None:
+        _push_back_check_in(conversation.match_id, now)
     _schedule_unread_email(conversation.id, sender.id, now)
     db.session.expire(conversation)
     return message
+
+
+def _push_back_check_in(match_id: int, now: datetime) -> None:
+    """A message in a match's chat is the members talking: the match's next
+    check-in (community.helping.check_ins) moves to a full period from now,
+    and a check-in waiting for an answer is answered. One UPDATE by key."""
+    after = timedelta(days=current_app.config["CHECK_IN_AFTER_DAYS"])
+    db.session.execute(
+        update(Match)
+        .where(
+            Match.id == match_id,
+            (Match.check_in_due_at.is_not(None)) | (Match.check_in_open_at.is_not(None)),
+        )
+        .values(
+            check_in_due_at=case(
+                (Match.check_in_due_at.is_(None), None),
+                else_=literal(now + after, UTCDateTime()),
+            ),
+            check_in_open_at=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _check_rate(user_id: int) -> None:

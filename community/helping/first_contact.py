@@ -48,8 +48,10 @@ BATCH = 500
 
 
 def schedule_reminders(match: Match) -> None:
-    """Set the due times of a new match's two reminders. Flushes."""
+    """Set the due times of a new match's two reminders, and of its first
+    check-in (community.helping.check_ins). Flushes."""
     config = current_app.config
+    match.check_in_due_at = match.created_at + timedelta(days=config["CHECK_IN_AFTER_DAYS"])
     helper_due = match.created_at + timedelta(hours=config["FIRST_CONTACT_REMINDER_HOURS"])
     match.helper_reminder_due_at = helper_due
     match.requester_reminder_due_at = helper_due + timedelta(

@@ -25,7 +25,7 @@ from wtforms import (
 from wtforms.validators import Optional
 
 from community.forms import KindredForm
-from community.helping import answers, asks, matches, offers, requests
+from community.helping import answers, asks, closure, matches, offers, requests
 from community.helping.models import FORMAT_LABELS, HelpFormat, HelpRequest, VolunteerOffer
 from community.profiles import taxonomy
 from community.profiles.forms import MultiCheckboxField, _options
@@ -267,6 +267,28 @@ class CancelForm(KindredForm):
         "Why are you cancelling?",
         filters=[_plain_multiline],
         render_kw={"rows": 2, "maxlength": matches.REASON_MAX},
+    )
+
+
+class StallForm(KindredForm):
+    """ "It stalled" from a check-in's link: no session, so no CSRF token (the
+    signed link is the authority, as for an ask's links); the word is optional."""
+
+    class Meta(KindredForm.Meta):
+        csrf = False
+
+    reason = TextAreaField(
+        "A word for the other member, if you like",
+        filters=[_plain_multiline],
+        render_kw={"rows": 2, "maxlength": matches.REASON_MAX},
+    )
+
+
+class ClosureForm(KindredForm):
+    body = TextAreaField(
+        "How did it go? One sentence",
+        filters=[_plain_multiline],
+        render_kw={"rows": 2, "maxlength": closure.WORD_MAX},
     )
 
 

@@ -167,14 +167,7 @@ def cancel_match(user, match: Match, reason: str) -> None:
         raise NotFound()
     if match.status != MatchStatus.ACTIVE:
         raise NotAllowed("Only an active match can be cancelled.")
-    reason = " ".join((reason or "").split())
-    if not reason:
-        raise HelpingError("Tell the other member why, in a few words.", "reason")
-    if len(reason) > REASON_MAX:
-        raise HelpingError(f"Use at most {REASON_MAX} characters.", "reason")
-    refused = trust.link_refusal(user, reason)
-    if refused:
-        raise HelpingError(refused, "reason")
+    reason = clean_reason(user, reason)
     _cancel(user, match, reason)
     other = match.helper if user.id == match.requester_id else match.requester
     notify(
@@ -188,6 +181,35 @@ def cancel_match(user, match: Match, reason: str) -> None:
             "reason": reason,
         },
     )
+
+
+def clean_reason(user, reason: str | None, *, required: bool = True) -> str:
+    """A cancel's reason, trimmed and checked (HelpingError on ``reason``)."""
+    reason = " ".join((reason or "").split())
+    if not reason and required:
+        raise HelpingError("Tell the other member why, in a few words.", "reason")
+    if len(reason) > REASON_MAX:
+        raise HelpingError(f"Use at most {REASON_MAX} characters.", "reason")
+    refused = trust.link_refusal(user, reason) if reason else None
+    if refused:
+        raise HelpingError(refused, "reason")
+    return reason
+
+
+def end_stalled(user, match: Match, reason: str) -> None:
+    """``user`` says an active match stalled (from a check-in): it ends as a
+    cancel does (the place freed, the request open again, the capacity
+    given back) and is marked ``stalled``, so that it is told apart from a
+    cancel and from help ended with thanks. ``reason`` is already checked
+    (:func:`clean_reason`). Raises NotAllowed once the match has ended. Flushes.
+    """
+    if user.id not in match.participant_ids():
+        raise NotFound()
+    if match.status != MatchStatus.ACTIVE:
+        raise NotAllowed("This match has already ended.")
+    _cancel(user, match, reason)
+    match.stalled = True
+    db.session.flush()
 
 
 def check_completable(requester, match: Match) -> None:
@@ -213,7 +235,12 @@ def complete_match(requester, match: Match) -> datetime:
     claimed = db.session.execute(
         update(Match)
         .where(Match.id == match.id, Match.status == MatchStatus.ACTIVE)
-        .values(status=MatchStatus.COMPLETED.value, ended_at=now)
+        .values(
+            status=MatchStatus.COMPLETED.value,
+            ended_at=now,
+            check_in_due_at=None,
+            check_in_open_at=None,
+        )
         .execution_options(synchronize_session=False)
     )
     if claimed.rowcount != 1:
@@ -276,6 +303,8 @@ def _cancel(user, match: Match, reason: str) -> None:
     now = utcnow()
     match.status, match.ended_at = MatchStatus.CANCELLED.value, now
     match.cancel_reason, match.cancelled_by_id = reason, user.id
+    # No check-in for an ended match, and none left waiting for an answer.
+    match.check_in_due_at = match.check_in_open_at = None
     request = match.request
     _free_place(request)
     if request.status in (RequestStatus.OPEN, RequestStatus.MATCHED):

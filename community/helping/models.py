@@ -310,6 +310,8 @@ class Match(db.Model):
         # The first-contact job reads only what is due (community.helping.first_contact).
         Index("ix_matches_helper_reminder_due", "helper_reminder_due_at"),
         Index("ix_matches_requester_reminder_due", "requester_reminder_due_at"),
+        # The check-ins job reads only what is due (community.helping.check_ins).
+        Index("ix_matches_check_in_due", "check_in_due_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -328,6 +330,17 @@ class Match(db.Model):
     # cleared (by one conditional UPDATE) when it is sent or no longer needed.
     helper_reminder_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     requester_reminder_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Check-ins (community.helping.check_ins): when the next "how is it
+    # going?" is due (pushed back by every chat message, emptied once the
+    # last is sent or the match ends), how many went out, when the last one
+    # went out while it waits for an answer, and whether the match ended
+    # because it stalled (a cancel, told apart for the reliability signal).
+    check_in_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    check_ins_sent: Mapped[int] = mapped_column(default=0)
+    check_in_open_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    stalled: Mapped[bool] = mapped_column(default=False)
+    # The helper's "I finished my part" (once; the requester is reminded to thank).
+    helper_done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     request: Mapped[HelpRequest] = relationship()
     requester: Mapped[User] = relationship(foreign_keys=[requester_id])  # noqa: F821
@@ -335,3 +348,24 @@ class Match(db.Model):
 
     def participant_ids(self) -> set[int]:
         return {self.requester_id, self.helper_id}
+
+
+class MatchClosure(db.Model):
+    """One member's private sentence about how an ended match went: read by
+    moderators and by the rank only, never by the other member or publicly.
+    One per member and match (community.helping.closure)."""
+
+    __tablename__ = "match_closures"
+    __table_args__ = (
+        UniqueConstraint("match_id", "user_id"),
+        Index("ix_match_closures_user", "user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    match_id: Mapped[int] = mapped_column(ForeignKey("matches.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    match: Mapped[Match] = relationship()
+    user: Mapped[User] = relationship()  # noqa: F821

@@ -42,6 +42,8 @@ from community.helping import (
     answers,
     asks,
     capacity,
+    check_ins,
+    closure,
     matches,
     matching,
     offers,
@@ -55,11 +57,13 @@ from community.helping.forms import (
     AskPauseForm,
     BoardForm,
     CancelForm,
+    ClosureForm,
     CommentForm,
     DeclineForm,
     NotThisTimeForm,
     OfferForm,
     RequestForm,
+    StallForm,
 )
 from community.helping.introductions import suggested_first_message
 from community.helping.models import (
@@ -513,7 +517,9 @@ def my_matches():
     return render_template("helping/matches.html", matches=matches.matches_of(current_user.id))
 
 
-def _match_page(match: Match, cancel_form=None, status: int = 200, thanks_form=None):
+def _match_page(
+    match: Match, cancel_form=None, status: int = 200, thanks_form=None, closure_form=None
+):
     i_am_helper = match.helper_id == current_user.id
     me, other = (match.helper, match.requester) if i_am_helper else (match.requester, match.helper)
     return render_template(
@@ -536,6 +542,17 @@ def _match_page(match: Match, cancel_form=None, status: int = 200, thanks_form=N
             if match.status == MatchStatus.ACTIVE and not i_am_helper
             else []
         ),
+        # Check-ins and closure (community.helping.check_ins, .closure).
+        check_in_urls=(
+            check_ins.answer_urls(match, current_user.id, external=False)
+            if match.status == MatchStatus.ACTIVE and match.check_in_open_at is not None
+            else None
+        ),
+        can_finish_part=check_ins.can_finish_part(match, current_user.id),
+        my_closure=closure.closure_of(match, current_user.id),
+        may_close=closure.may_write(match, current_user.id),
+        closure_form=closure_form or ClosureForm(formdata=None),
+        button_form=ConfirmForm(),
         **thanks_panel(match.id, thanks_form),
     ), status
 
@@ -592,6 +609,94 @@ def cancel_match(match_id: int):
             flash(str(error), "error")
             return redirect(url_for("helping.show_match", match_id=match_id))
     return _match_page(match, form, 400)
+
+
+@bp.post("/matches/<int:match_id>/finished")
+@login_required
+def finish_part(match_id: int):
+    """The helper's "I finished my part": the requester is reminded to thank, once."""
+    match = _access_match(match_id)
+    if match.helper_id != current_user.id:
+        abort(404)  # the requester marks the help received instead
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    told, error = run(check_ins.finish_part, current_user, match)
+    if error is not None:
+        flash(str(error), "error")
+    elif told:
+        flash(
+            f"Thank you for your help! We have asked {match.requester.display_name} "
+            "to mark it received.",
+            "success",
+        )
+    else:
+        flash("You have already told them you finished your part.", "info")
+    return redirect(url_for("helping.show_match", match_id=match_id))
+
+
+@bp.post("/matches/<int:match_id>/closure")
+@login_required
+def write_closure(match_id: int):
+    """One private sentence about how an ended match went (moderators read it)."""
+    match = _access_match(match_id)
+    form = ClosureForm()
+    if form.validate_on_submit():
+        _, error = run(closure.write_closure, current_user, match, form.body.data)
+        if error is None:
+            flash("Thank you for saying how it went. Only the site's hosts read it.", "success")
+            return redirect(url_for("helping.show_match", match_id=match_id))
+        if not error_on_field(form, error):
+            flash(str(error), "error")
+            return redirect(url_for("helping.show_match", match_id=match_id))
+    return _match_page(match, status=400, closure_form=form)
+
+
+# --- check-ins: the one-click answers of a check-in's email -------------------
+
+
+@bp.route("/check-ins/<token>", methods=["GET", "POST"])
+@csrf.exempt  # the signed link is the authority; it needs no login, hence no session
+def check_in(token: str):
+    """ "We're on it", "the help is done" or "it stalled" from a check-in: GET
+    asks, POST does it. No login needed. An expired, tampered or foreign link
+    gets a 404 page saying so, and changes nothing; an ended match a page
+    saying so."""
+    try:
+        link = check_ins.read_check_in_token(token, current_user)
+    except NotFound as error:
+        return render_template("helping/check_in.html", refused=str(error)), 404
+    form = StallForm()
+    if link.match.status != MatchStatus.ACTIVE:
+        return render_template("helping/check_in.html", link=link, ended=True)
+    if request.method == "GET":
+        return render_template("helping/check_in.html", link=link, form=form)
+    if link.action == check_ins.ON_IT:
+        _, error = attempt(check_ins.snooze, token, current_user)
+        result = None
+    elif link.action == check_ins.DONE:
+        _, error = attempt(check_ins.help_done, token, current_user)
+        result = None
+        if error is None and not link.is_helper:
+            # The requester's "done" leads to the thank-you form (login once).
+            return redirect(
+                url_for("helping.show_match", match_id=link.match.id, _anchor="complete-heading")
+            )
+    elif form.validate():
+        result, error = attempt(check_ins.stall, token, form.reason.data, current_user)
+    else:
+        return render_template("helping/check_in.html", link=link, form=form), 400
+    if error is not None:
+        if error_on_field(form, error):
+            return render_template("helping/check_in.html", link=link, form=form), 400
+        return render_template("helping/check_in.html", refused=str(error)), error.status
+    return render_template(
+        "helping/check_in.html",
+        link=link,
+        form=form,
+        done=True,
+        days=current_app.config["CHECK_IN_AFTER_DAYS"],
+        suggestions=result.suggestions if result and not link.is_helper else [],
+    )
 
 
 # --- the volunteer's offer --------------------------------------------------

@@ -53,6 +53,7 @@ from community.chat.models import ConversationMember, Message
 from community.chat.service import message_payload
 from community.db import after_commit, db, utcnow
 from community.errors import Conflict, Invalid, NotAllowed, NotFound, RateLimited
+from community.helping.closure import ClosureWord, words_about
 from community.helping.models import Answer, AnswerComment, HelpRequest
 from community.helping.withdrawal import withdraw_member
 from community.kindness.models import Thanks
@@ -496,6 +497,12 @@ def _oldest_open_cases(limit: int) -> list[CaseKey]:
             break
         after, batch = rows[-1].id, batch * 2
     return list(keys.values())
+
+
+def closing_words_about(member_id: int) -> list[ClosureWord]:
+    """The private sentences written when the member's matches ended, by them
+    and by the other side (moderators only; see community.helping.closure)."""
+    return words_about(member_id)
 
 
 def member_histories(member_ids: set[int]) -> dict[int, dict]:

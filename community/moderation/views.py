@@ -166,6 +166,7 @@ def member(user_id: int):
         member=shown,
         level=trust.level_of(shown),
         history=service.member_histories({shown.id})[shown.id],
+        closing_words=service.closing_words_about(shown.id),
         form=form,
         action_form=ActionForm(),
     )

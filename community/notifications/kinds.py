@@ -148,12 +148,43 @@ KINDS: dict[str, NotificationKind] = {
             email_template="first_contact",
             same_thing=("match_id",),
         ),
+        # Check-ins (community/helping/check_ins.py): an answer is needed, so
+        # at once by default; the email carries the one-click answers.
+        NotificationKind(
+            "check_in",
+            "How is it going? A check-in when a match has gone quiet (at most twice)",
+            "How is it going with {name} on “{title}”? Your match has been quiet: tell us "
+            "you're on it, that the help is done, or that it stalled.",
+            "helping.show_match",
+            link_args=("match_id",),
+            email_template="check_in",
+            same_thing=("match_id", "round"),
+        ),
+        NotificationKind(
+            "match_stalled",
+            "A match ended because it stalled",
+            "{name} said your match for “{title}” stalled, so it has ended kindly. {next}",
+            "helping.show_match",
+            link_args=("match_id",),
+            email_template="match_stalled",
+            same_thing=("match_id",),
+        ),
+        NotificationKind(
+            "helper_finished",
+            "Your helper finished their part (a reminder to thank them, once)",
+            "{name} says they finished their part of “{title}”. Mark the help received "
+            "and thank them?",
+            "helping.show_match",
+            link_args=("match_id",),
+            same_thing=("match_id",),
+        ),
         NotificationKind(
             "match_cancelled",
             "A match is cancelled",
             "{name} cancelled your match for “{title}”: {reason}",
             "helping.show_match",
             link_args=("match_id",),
+            email_template="match_ended",  # asks for the closing words too
         ),
         NotificationKind(
             "chat_unread",
@@ -201,6 +232,7 @@ KINDS: dict[str, NotificationKind] = {
             "{name} thanked you for your help with “{title}”: “{excerpt}”",
             "helping.show_match",
             link_args=("match_id",),
+            email_template="match_ended",  # asks for the closing words too
         ),
         NotificationKind(
             "manuscript_reading",

@@ -9,7 +9,14 @@ the moment the member acts (there is nothing to dismiss):
   accept or decline;
 * **first messages to write**: an active match in whose chat they have not
   written yet (whether or not the other has);
-* **thanks to confirm**: someone says they helped them outside a match.
+* **thanks to confirm**: someone says they helped them outside a match;
+* **check-ins to answer**: "how is it going?" went out about one of their
+  active matches, and neither of them has answered nor written since
+  (community.helping.check_ins);
+* **helpers to thank**: their helper said "I finished my part"; mark the
+  help received;
+* **closing words to write**: one of their matches ended lately and they
+  have not said, privately, how it went (community.helping.closure).
 
 Blocked pairs are left out, as everywhere. The count shows in the navigation
 on every page, so it is one query (:func:`waiting_count`), each part an
@@ -21,7 +28,7 @@ This area sits above helping, chat and kindness and only reads them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import joinedload
@@ -30,6 +37,7 @@ from community.blocks import blocked_with
 from community.chat.models import Conversation, ConversationMember
 from community.chat.service import first_writes_of_matches
 from community.db import db
+from community.helping.closure import unwritten
 from community.helping.models import (
     Answer,
     AnswerKind,
@@ -89,6 +97,28 @@ def _thanks(user_id: int) -> tuple[ColumnElement[bool], ...]:
     )
 
 
+def _check_ins(user_id: int) -> tuple[ColumnElement[bool], ...]:
+    return (
+        (Match.requester_id == user_id) | (Match.helper_id == user_id),
+        Match.status == MatchStatus.ACTIVE,
+        Match.check_in_open_at.is_not(None),
+        ~blocked_with(Match.requester_id, Match.helper_id),
+    )
+
+
+def _to_thank(user_id: int) -> tuple[ColumnElement[bool], ...]:
+    return (
+        Match.requester_id == user_id,
+        Match.status == MatchStatus.ACTIVE,
+        Match.helper_done_at.is_not(None),
+        ~blocked_with(user_id, Match.helper_id),
+    )
+
+
+def _closures(user_id: int) -> tuple[ColumnElement[bool], ...]:
+    return (*unwritten(user_id), ~blocked_with(Match.requester_id, Match.helper_id))
+
+
 def waiting_count(user_id: int) -> int:
     """How many things wait for the member (the navigation's badge). One query."""
 
@@ -108,6 +138,8 @@ def waiting_count(user_id: int) -> int:
     )
     thanks = select(func.count(Thanks.id)).where(*_thanks(user_id)).scalar_subquery()
     total = answers(_invitations(user_id)) + answers(_offers(user_id)) + first_messages + thanks
+    for conditions in (_check_ins(user_id), _to_thank(user_id), _closures(user_id)):
+        total = total + select(func.count(Match.id)).where(*conditions).scalar_subquery()
     return db.session.scalar(select(total)) or 0
 
 
@@ -127,17 +159,26 @@ class Waiting:
     offers: list[Answer]
     first_messages: list[FirstMessage]
     thanks: list[Thanks]
+    check_ins: list[Match] = field(default_factory=list)
+    to_thank: list[Match] = field(default_factory=list)
+    closures: list[Match] = field(default_factory=list)
 
     @property
     def total(self) -> int:
         return (
-            len(self.invitations) + len(self.offers) + len(self.first_messages) + len(self.thanks)
+            len(self.invitations)
+            + len(self.offers)
+            + len(self.first_messages)
+            + len(self.thanks)
+            + len(self.check_ins)
+            + len(self.to_thank)
+            + len(self.closures)
         )
 
 
 def waiting_for(user_id: int) -> Waiting:
     """Everything waiting for the member, oldest first within each kind (the
-    one waiting longest comes first). Five queries, whatever the lengths."""
+    one waiting longest comes first). Eight queries, whatever the lengths."""
     invitations = db.session.scalars(
         select(Answer)
         .join(HelpRequest, HelpRequest.id == Answer.request_id)
@@ -178,4 +219,25 @@ def waiting_for(user_id: int) -> Waiting:
         .order_by(Thanks.created_at, Thanks.id)
         .options(joinedload(Thanks.author))
     ).all()
-    return Waiting(list(invitations), list(offers), first_messages, list(thanks))
+
+    def matches_where(conditions, order) -> list[Match]:
+        return list(
+            db.session.scalars(
+                select(Match)
+                .where(*conditions)
+                .order_by(order, Match.id)
+                .options(
+                    joinedload(Match.request), joinedload(Match.requester), joinedload(Match.helper)
+                )
+            )
+        )
+
+    return Waiting(
+        list(invitations),
+        list(offers),
+        first_messages,
+        list(thanks),
+        check_ins=matches_where(_check_ins(user_id), Match.check_in_open_at),
+        to_thank=matches_where(_to_thank(user_id), Match.helper_done_at),
+        closures=matches_where(_closures(user_id), Match.ended_at),
+    )
