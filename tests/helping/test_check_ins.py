@@ -10,11 +10,11 @@ scheduler would (a chat message is written at the real now)."""
 
 from __future__ import annotations
 
-import re
 import time
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import update
 
 from community import jobs
 from community.blocking import block
@@ -22,7 +22,7 @@ from community.chat import service as chat
 from community.db import db, utcnow
 from community.errors import NotAllowed, NotFound
 from community.helping import check_ins, matches, requests
-from community.helping.models import HelpRequest, MatchStatus, RequestStatus
+from community.helping.models import HelpRequest, Match, MatchStatus, RequestStatus
 from community.kindness import service as kindness
 from community.notifications import service as notifications
 from community.notifications.digest import send_daily_digests
@@ -32,7 +32,8 @@ from tests.builders import make_match, notifications_of, reload
 from tests.conftest import Auth
 
 MINUTE = timedelta(minutes=1)
-WEEK = timedelta(days=7)
+DAY = timedelta(days=1)
+WEEK = 7 * DAY
 
 
 @pytest.fixture
@@ -127,7 +128,16 @@ def test_repeats_at_most_twice(app, pair, mailbox):
 
 def test_a_message_pushes_the_check_in_back_and_answers_one_waiting(app, pair):
     ann, vic, match, conversation = pair
-    old_due = match.check_in_due_at
+    # Three quiet days go by (the match's times move back), then Vic writes.
+    db.session.execute(
+        update(Match)
+        .where(Match.id == match.id)
+        .values(
+            created_at=match.created_at - 3 * DAY, check_in_due_at=match.check_in_due_at - 3 * DAY
+        )
+    )
+    db.session.commit()
+    old_due = reload(match).check_in_due_at
     before = utcnow()
     write(vic, conversation)
     match = reload(match)
@@ -137,7 +147,9 @@ def test_a_message_pushes_the_check_in_back_and_answers_one_waiting(app, pair):
 
     assert check_in_at(match.check_in_due_at + MINUTE) == 1  # quiet again for a week
     assert reload(match).check_in_open_at is not None
-    assert waiting_count(ann.id) == waiting_count(vic.id) == 1
+    assert [m.id for m in waiting_for(ann.id).check_ins] == [match.id]
+    assert [m.id for m in waiting_for(vic.id).check_ins] == [match.id]
+    assert waiting_count(vic.id) == 1  # Vic has written: only the check-in waits
     write(ann, conversation, "Sorry, a busy week! Chapter three is coming.")
     match = reload(match)
     assert match.check_in_open_at is None  # writing answers it
@@ -160,7 +172,7 @@ def test_we_are_on_it_snoozes_through_the_link_without_a_login(app, pair, client
     match = reload(match)
     assert match.check_in_open_at is None
     assert match.check_in_due_at >= before + WEEK
-    assert waiting_count(ann.id) == 0
+    assert waiting_for(ann.id).check_ins == []
     assert check_in_at(before + WEEK - MINUTE) == 0  # snoozed a full period
     assert client.post(link).status_code == 200  # a second click is harmless
 
@@ -245,7 +257,9 @@ def test_the_help_is_done(app, pair, client, mailbox):
     assert reminder.data["match_id"] == match.id
     assert reload(match).helper_done_at is not None
     assert [m.id for m in waiting_for(ann.id).to_thank] == [match.id]
-    assert waiting_count(ann.id) == 1
+    assert waiting_for(ann.id).check_ins == waiting_for(vic.id).check_ins == []
+    # Her first message, and the thank-you: two things wait for Ann.
+    assert waiting_count(ann.id) == 2
     assert reload(match).check_in_due_at is None  # no more check-ins
 
     kindness.complete_match(ann, reload(match), "Thank you, your notes were wonderful.")
@@ -324,15 +338,12 @@ def test_the_match_page_offers_the_answers_while_a_check_in_waits(app, pair):
 def test_the_finished_button_on_the_match_page(app, pair):
     _ann, _vic, match, _ = pair
     vic_client = signed_in(app, "vic@example.com")
-    early = vic_client.post(f"/matches/{match.id}/finished", data={"csrf_token": "x"})
-    assert early.status_code in (302, 400)
+    early = vic_client.post(f"/matches/{match.id}/finished", follow_redirects=True)
+    assert "once we have checked in with you both" in early.get_data(as_text=True)
     assert reload(match).helper_done_at is None
     check_in_at(match.check_in_due_at + MINUTE)
-    page = vic_client.get(f"/matches/{match.id}").get_data(as_text=True)
-    csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    done = vic_client.post(
-        f"/matches/{match.id}/finished", data={"csrf_token": csrf}, follow_redirects=True
-    )
+    assert "I finished my part" in vic_client.get(f"/matches/{match.id}").get_data(as_text=True)
+    done = vic_client.post(f"/matches/{match.id}/finished", follow_redirects=True)
     assert "We have asked Ann Asker to mark it received" in done.get_data(as_text=True)
     assert reload(match).helper_done_at is not None
     ann_page = signed_in(app, "ann@example.com").get(f"/matches/{match.id}")
