@@ -135,6 +135,8 @@ def test_no_one_left_hanging(page, browser, live_server):
     box.fill(HELLO)
     bob.get_by_role("button", name="Send", exact=True).click()
     expect(bob.locator("#chat-messages li.chat-message .chat-body")).to_have_text([HELLO])
+    # Stored (the server acknowledged it), not only shown.
+    expect(bob.locator("#chat-messages li.mine [data-role=status]")).to_have_text("sent")
 
     # The match page says it in words.
     page.goto(match_url)
@@ -181,6 +183,7 @@ def test_no_one_left_hanging(page, browser, live_server):
     expect(page.get_by_role("heading", name="How did it go?")).to_be_visible()
     page.get_by_label("How did it go? One sentence").fill("Bob was kind; the timing was wrong.")
     page.get_by_role("button", name="Send privately").click()
-    expect(page.get_by_text("Only the site's hosts read it")).to_be_visible()
+    expect(page.get_by_text("Thank you for saying how it went")).to_be_visible()
+    expect(page.get_by_text("“Bob was kind; the timing was wrong.”")).to_be_visible()
     [told] = _emails(live_server, "bob@example.com", "Your match for")
     assert "Life got busy for both of us" in live_server.mailbox.text(told)
