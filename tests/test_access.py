@@ -34,7 +34,7 @@ from community.accounts import service as accounts
 from community.chat import service as chat
 from community.chat.models import Conversation
 from community.db import db
-from community.helping import answers, asks, matches, offers, requests
+from community.helping import answers, asks, check_ins, matches, offers, requests
 from community.helping.models import RequestAsk
 from community.kindness import pledges
 from community.kindness import service as kindness
@@ -159,6 +159,23 @@ ROWS: list[Row] = [
         owner=400,
         other=400,
     ),
+    # Check-ins and closure: the match is active and young, so "I finished my
+    # part" (the helper's, other's) and the closing words (after the end) are
+    # refused with a flash; the requester may not finish the helper's part.
+    R("helping.finish_part", "POST", "/matches/{match_id}/finished", LOGIN, 404, other=302),
+    R(
+        "helping.write_closure",
+        "POST",
+        "/matches/{match_id}/closure",
+        LOGIN,
+        404,
+        owner=302,
+        other=302,
+    ),
+    # A check-in's "we're on it" link, made for other: no login needed; any
+    # other signed-in member is refused (a foreign link), and nothing changes.
+    R("helping.check_in", "GET", "/check-ins/{check_in}", 200, 404, other=200),
+    R("helping.check_in", "POST", "/check-ins/{check_in}", 200, 404, other=200),
     R("helping.edit_offer", "GET", "/offer", LOGIN, 200),
     # An ask's "not for me" link, made for other: no login needed; any other
     # signed-in member is refused (a foreign link), and nothing changes.
@@ -355,6 +372,8 @@ FLASHED_REFUSALS = {
     ("moderation.act", "POST"),
     ("moderation.decide_appeal", "POST"),
     ("moderation.moderators", "POST"),
+    ("helping.finish_part", "POST"),
+    ("helping.write_closure", "POST"),
 }
 MATRIX: dict[tuple[str, str], Row] = {(r.endpoint, r.method): r for r in ROWS}
 
@@ -448,6 +467,7 @@ def people(make_user):
         "conversation_id": conversation_id,
         "keep_open": requests.keep_open_token(help_request),
         "ask": asks.ask_token(ask, asks.NOT_FOR_ME),
+        "check_in": check_ins.check_in_token(match, other.id, check_ins.ON_IT),
         "thanks_id": thanks.id,
         "pledge_id": pledge.id,
         "manuscript_id": manuscript.id,
