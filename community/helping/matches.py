@@ -202,11 +202,21 @@ def end_stalled(user, match: Match, reason: str) -> None:
     given back) and is marked ``stalled``, so that it is told apart from a
     cancel and from help ended with thanks. ``reason`` is already checked
     (:func:`clean_reason`). Raises NotAllowed once the match has ended. Flushes.
+
+    Claimed by one conditional UPDATE first: both members may click "it
+    stalled" at the same moment, and the place must be given back once.
     """
     if user.id not in match.participant_ids():
         raise NotFound()
-    if match.status != MatchStatus.ACTIVE:
+    claimed = db.session.execute(
+        update(Match)
+        .where(Match.id == match.id, Match.status == MatchStatus.ACTIVE)
+        .values(status=MatchStatus.CANCELLED.value, stalled=True)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
         raise NotAllowed("This match has already ended.")
+    db.session.refresh(match)
     _cancel(user, match, reason)
     match.stalled = True
     db.session.flush()
