@@ -31,7 +31,7 @@ from community.helping.models import (
     RequestStatus,
 )
 from community.helping.offers import offer_of, pause_offer_until
-from community.helping.rank import record_answer_speed
+from community.helping.rank import record_answer_speed, refresh_reliability
 from community.helping.requests import require_verified, touch
 from community.limits import record_act
 from community.notifications.service import notify
@@ -89,18 +89,27 @@ def _start_waiting(answer: Answer, now) -> None:
     answer.expires_at = now + timedelta(days=expiry_days(answer.kind))
 
 
-def close_unanswered(answer: Answer, reason: str, now, *, expired: bool = False) -> None:
-    """A pending answer ends without a match: a decline by either side, or
-    its expiry (community.helping.honest). It held no place on the request
-    and no capacity of the volunteer's (only an accepted match takes those),
-    so nothing else changes. Flushes."""
+def close_unanswered(
+    answer: Answer, reason: str, now, *, expired: bool = False, filled: bool = False
+) -> None:
+    """A pending answer ends without a match: a decline by either side, its
+    expiry (community.helping.honest, ``expired``), or a match filling the
+    request's last place (``filled``). It held no place on the request and
+    took no capacity (only an accepted match takes those); it counted in the
+    volunteer's room while it waited (community.helping.fair_limits), which
+    is free again now that it no longer waits. Flushes."""
     answer.status = AnswerStatus.DECLINED.value
     answer.decline_reason = reason
     answer.responded_at = now
     answer.expires_at = None
     if expired:
         answer.expired_at = now
+    if filled:
+        answer.filled_at = now
     db.session.flush()
+    if answer.kind == AnswerKind.INVITATION:
+        # Replied to or let expire: a fact of the volunteer's reliability.
+        refresh_reliability(answer.volunteer_id)
 
 
 def _renewable(answer: Answer) -> bool:
@@ -122,8 +131,7 @@ def close_for_filled_places(request: HelpRequest, now) -> int:
         .options(joinedload(Answer.volunteer))
     ).all()
     for answer in waiting:
-        close_unanswered(answer, "", now)
-        answer.filled_at = now
+        close_unanswered(answer, "", now, filled=True)
         notify(
             answer.volunteer,
             "places_filled",

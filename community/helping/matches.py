@@ -47,7 +47,7 @@ from community.helping.models import (
     RequestStatus,
 )
 from community.helping.offers import offer_of, release_capacity, take_capacity
-from community.helping.rank import record_match
+from community.helping.rank import record_match, refresh_reliability
 from community.helping.requests import complete_if_done, require_verified, touch
 from community.notifications.service import notify
 
@@ -138,6 +138,7 @@ def _make_match(answer: Answer) -> Match:
     schedule_reminders(match)
     touch(request)
     record_match(match)
+    refresh_reliability(match.helper_id)
     jobs.enqueue(send_introductions, match.id)
     return match
 
@@ -238,6 +239,7 @@ def complete_match(requester, match: Match) -> datetime:
         raise NotAllowed("This match has already ended.")
     db.session.refresh(match)
     complete_if_done(match.request, now)
+    refresh_reliability(match.helper_id)
     return now
 
 
@@ -299,6 +301,7 @@ def _cancel(user, match: Match, reason: str) -> None:
     if request.status in (RequestStatus.OPEN, RequestStatus.MATCHED):
         touch(request)
     release_capacity(match.helper_id, match.created_at.strftime("%Y-%m"))
+    refresh_reliability(match.helper_id)
 
 
 def matches_of(user_id: int) -> list[Match]:
