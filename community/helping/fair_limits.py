@@ -264,13 +264,14 @@ def check_request_takes_offer(request: HelpRequest) -> None:
     db.session.refresh(request)
     room = request_room(request)
     if not request.is_open or room.places_left == 0:
-        raise HelpingError("This request is not taking offers of help any more.")
+        raise HelpingError("This request is not taking offers of help any more.", "note")
     if room.offers_free == 0:
         raise HelpingError(
             f"{_plural(room.offers, 'offer')} already wait for "
             f"{request.requester.display_name.split()[0]}'s reply here, as many as this "
             "request takes at once. Please look again in a few days (an offer not "
-            "answered ends by itself), or find another request on the board."
+            "answered ends by itself), or find another request on the board.",
+            "note",
         )
 
 

@@ -251,6 +251,16 @@ def kind_words(offer: VolunteerOffer | None) -> list[str]:
     return words
 
 
+def kind_words_of(user_ids) -> dict[int, list[str]]:
+    """:func:`kind_words` for each of ``user_ids`` who has an offer (one query
+    of the stored columns: for a list of answers or invitations)."""
+    ids = list(user_ids)
+    if not ids:
+        return {}
+    offers = db.session.scalars(select(VolunteerOffer).where(VolunteerOffer.user_id.in_(ids)))
+    return {offer.user_id: kind_words(offer) for offer in offers}
+
+
 @dataclass(frozen=True)
 class OwnFigure:
     """One of the member's own figures, and what would improve it (if anything)."""

@@ -229,7 +229,9 @@ ACTS = ("answer", "invite", "accept", "decline", "expire", "withdraw", "cancel",
 
 def _world(make_user, make_volunteer, make_request):
     """Three volunteers (capacity 1, capacity 2, no offer) and three requests
-    (wanting 1, 2 and 1 helpers) of two requesters."""
+    (wanting 1, 2 and 1 helpers) of two requesters, in empty tables (the
+    session's transaction ended first: TRUNCATE waits for its locks)."""
+    db.session.rollback()
     empty_tables()
     askers = [make_user(display_name="Ann Asker"), make_user(display_name="Bea Asker")]
     volunteers = [
