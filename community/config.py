@@ -165,6 +165,15 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
         # after this many days, with a kind note to the other side.
         "INVITATION_EXPIRY_DAYS": _int("INVITATION_EXPIRY_DAYS", 4),
         "ANSWER_EXPIRY_DAYS": _int("ANSWER_EXPIRY_DAYS", 5),
+        # Fair limits (community/helping/fair_limits.py): for each helper place
+        # still free, a request holds at most this many invitations and this
+        # many offers waiting for a reply at once.
+        "PENDING_INVITATIONS_PER_REQUEST": _int("PENDING_INVITATIONS_PER_REQUEST", 3),
+        "PENDING_ANSWERS_PER_REQUEST": _int("PENDING_ANSWERS_PER_REQUEST", 5),
+        # Reliability (community/helping/reliability.py): measured over this
+        # many months; words are shown to others from this many events on.
+        "RELIABILITY_MONTHS": _int("RELIABILITY_MONTHS", 6),
+        "RELIABILITY_MIN_EVENTS": _int("RELIABILITY_MIN_EVENTS", 3),
         "ASKS_PER_WEEK": _int("ASKS_PER_WEEK", 3),
         "ASK_AGAIN_AFTER_HOURS": _int("ASK_AGAIN_AFTER_HOURS", 48),
         "ASK_LINK_DAYS": _int("ASK_LINK_DAYS", 14),

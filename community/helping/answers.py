@@ -19,6 +19,7 @@ from community import blocks, trust
 from community.accounts.models import User
 from community.db import db, utcnow
 from community.errors import RateLimited
+from community.helping import fair_limits
 from community.helping.capacity import is_available
 from community.helping.errors import HelpingError, NotAllowed, NotFound
 from community.helping.models import (
@@ -30,7 +31,7 @@ from community.helping.models import (
     RequestStatus,
 )
 from community.helping.offers import offer_of, pause_offer_until
-from community.helping.rank import record_answer_speed
+from community.helping.rank import record_answer_speed, refresh_reliability
 from community.helping.requests import require_verified, touch
 from community.limits import record_act
 from community.notifications.service import notify
@@ -88,18 +89,61 @@ def _start_waiting(answer: Answer, now) -> None:
     answer.expires_at = now + timedelta(days=expiry_days(answer.kind))
 
 
-def close_unanswered(answer: Answer, reason: str, now, *, expired: bool = False) -> None:
-    """A pending answer ends without a match: a decline by either side, or
-    its expiry (community.helping.honest). It held no place on the request
-    and no capacity of the volunteer's (only an accepted match takes those),
-    so nothing else changes. Flushes."""
+def close_unanswered(
+    answer: Answer, reason: str, now, *, expired: bool = False, filled: bool = False
+) -> None:
+    """A pending answer ends without a match: a decline by either side, its
+    expiry (community.helping.honest, ``expired``), or a match filling the
+    request's last place (``filled``). It held no place on the request and
+    took no capacity (only an accepted match takes those); it counted in the
+    volunteer's room while it waited (community.helping.fair_limits), which
+    is free again now that it no longer waits. Flushes."""
     answer.status = AnswerStatus.DECLINED.value
     answer.decline_reason = reason
     answer.responded_at = now
     answer.expires_at = None
     if expired:
         answer.expired_at = now
+    if filled:
+        answer.filled_at = now
     db.session.flush()
+    if answer.kind == AnswerKind.INVITATION:
+        # Replied to or let expire: a fact of the volunteer's reliability.
+        refresh_reliability(answer.volunteer_id)
+
+
+def _renewable(answer: Answer) -> bool:
+    """A volunteer may answer again after taking their offer back, or after
+    the places were filled (a cancelled match may have freed one since)."""
+    return answer.status == AnswerStatus.WITHDRAWN or answer.filled_at is not None
+
+
+def close_for_filled_places(request: HelpRequest, now) -> int:
+    """A match filled the request's last helper place: every answer still
+    waiting on it closes at once, and its volunteer hears a kind "the places
+    are filled" (nobody waits for a reply that cannot come). Flushes; returns
+    how many closed. Called by :func:`community.helping.matches.accept_answer`
+    and :func:`~community.helping.matches.accept_invitation` when the request
+    is matched."""
+    waiting = db.session.scalars(
+        select(Answer)
+        .where(Answer.request_id == request.id, Answer.status == AnswerStatus.PENDING)
+        .options(joinedload(Answer.volunteer))
+    ).all()
+    for answer in waiting:
+        close_unanswered(answer, "", now, filled=True)
+        notify(
+            answer.volunteer,
+            "places_filled",
+            {
+                "request_id": request.id,
+                "title": request.title,
+                "name": request.requester.display_name,
+                "invited": answer.kind == AnswerKind.INVITATION,
+            },
+        )
+    db.session.flush()
+    return len(waiting)
 
 
 def existing_answer(request_id: int, volunteer_id: int) -> Answer | None:
@@ -118,11 +162,15 @@ def answer_request(volunteer, request: HelpRequest, note: str) -> Answer:
     _check_can_take_part(volunteer, request)
     note = _clean_text(note, NOTE_MAX, "note", required=True)
     answer = existing_answer(request.id, volunteer.id)
-    if answer is not None and answer.status != AnswerStatus.WITHDRAWN:
+    if answer is not None and not _renewable(answer):
         raise HelpingError("You have already answered this request.")
     refused = trust.refusal(volunteer, "answer", text=note)
     if refused:
         raise HelpingError(refused, "note")
+    # Fair limits: the request's row, then the volunteer's, locked in this
+    # order until the commit (community.helping.fair_limits).
+    fair_limits.check_request_takes_offer(request)
+    fair_limits.check_room_to_answer(volunteer)
     # Counted as acts: answer, withdraw, answer again is two answers.
     _count_act(volunteer, "answer", ANSWERS_PER_DAY, "day", "You have offered help a lot today.")
     now = utcnow()
@@ -131,7 +179,7 @@ def answer_request(volunteer, request: HelpRequest, note: str) -> Answer:
         db.session.add(answer)
     answer.kind, answer.note = AnswerKind.OFFER.value, note
     answer.status, answer.responded_at, answer.decline_reason = AnswerStatus.PENDING.value, None, ""
-    answer.expired_at = None
+    answer.expired_at = answer.filled_at = None
     _start_waiting(answer, now)
     try:
         with db.session.begin_nested():
@@ -166,19 +214,23 @@ def invite_volunteer(requester, request: HelpRequest, volunteer, note: str = "")
         raise NotFound()
     if not is_available(offer_of(volunteer.id)):
         raise HelpingError("This volunteer is not taking requests at the moment.")
-    if existing_answer(request.id, volunteer.id) is not None:
+    answer = existing_answer(request.id, volunteer.id)
+    if answer is not None and answer.filled_at is None:
         raise HelpingError("This volunteer has already answered or been invited.")
     note = _clean_text(note, NOTE_MAX, "note", required=False)
     _check_links(requester, note, "note")
-    answer = Answer(
-        request_id=request.id,
-        volunteer_id=volunteer.id,
-        kind=AnswerKind.INVITATION.value,
-        note=note,
-        created_at=utcnow(),
-    )
-    _start_waiting(answer, answer.created_at)
-    db.session.add(answer)
+    # Fair limits, locked in the same order as answering (request, volunteer).
+    fair_limits.check_request_takes_invitation(request)
+    fair_limits.check_room_to_invite(volunteer)
+    now = utcnow()
+    if answer is None:
+        answer = Answer(request_id=request.id, volunteer_id=volunteer.id)
+        db.session.add(answer)
+    # An answer closed because the places were filled is asked again.
+    answer.kind, answer.note, answer.created_at = AnswerKind.INVITATION.value, note, now
+    answer.status, answer.responded_at, answer.decline_reason = AnswerStatus.PENDING.value, None, ""
+    answer.expired_at = answer.filled_at = None
+    _start_waiting(answer, now)
     try:
         db.session.flush()
     except IntegrityError:

@@ -25,6 +25,8 @@ from sqlalchemy.orm import joinedload
 from community import blocks, jobs, trust
 from community.chat.service import open_for_match
 from community.db import db, utcnow
+from community.helping import fair_limits
+from community.helping.answers import close_for_filled_places
 from community.helping.errors import (
     AtCapacity,
     HelpingError,
@@ -44,8 +46,8 @@ from community.helping.models import (
     MatchStatus,
     RequestStatus,
 )
-from community.helping.offers import release_capacity, take_capacity
-from community.helping.rank import record_match
+from community.helping.offers import offer_of, release_capacity, take_capacity
+from community.helping.rank import record_match, refresh_reliability
 from community.helping.requests import complete_if_done, require_verified, touch
 from community.notifications.service import notify
 
@@ -103,7 +105,16 @@ def _make_match(answer: Answer) -> Match:
         if not _take_place(request.id):
             raise NoPlaceLeft("Every helper place of this request is already taken.")
         if not take_capacity(answer.volunteer_id):
-            raise AtCapacity("This volunteer has no room left this month (or is taking a break).")
+            if offer_of(answer.volunteer_id) is not None:
+                raise AtCapacity(
+                    "This volunteer has no room left this month (or is taking a break)."
+                )
+            # No offer: a one-off room of one help a month (fair_limits).
+            if not fair_limits.take_one_off_place(answer.volunteer_id):
+                raise AtCapacity(
+                    "This member has already helped with a request this month without "
+                    "a volunteer offer, so there is no room left this month."
+                )
     except OperationalError as error:
         # SQLite: another writer committed first (a stale snapshot or a lock).
         raise TryAgain("Someone else was doing the same just now. Please try again.") from error
@@ -120,10 +131,14 @@ def _make_match(answer: Answer) -> Match:
     )
     db.session.add(match)
     db.session.flush()
+    if request.status == RequestStatus.MATCHED:
+        # The last place is filled: nobody else waits for a reply.
+        close_for_filled_places(request, now)
     open_for_match(match)
     schedule_reminders(match)
     touch(request)
     record_match(match)
+    refresh_reliability(match.helper_id)
     jobs.enqueue(send_introductions, match.id)
     return match
 
@@ -137,6 +152,8 @@ def accept_answer(requester, answer: Answer) -> Match:
     require_verified(requester)
     if answer.request.requester_id != requester.id or answer.kind != AnswerKind.OFFER:
         raise NotFound()
+    if answer.filled_at is not None:
+        raise NoPlaceLeft("Every helper place of this request is already taken.")
     if answer.status != AnswerStatus.PENDING:
         raise NotAllowed("This offer has already been answered.")
     return _make_match(answer)
@@ -147,6 +164,8 @@ def accept_invitation(volunteer, answer: Answer) -> Match:
     require_verified(volunteer)
     if answer.volunteer_id != volunteer.id or answer.kind != AnswerKind.INVITATION:
         raise NotFound()
+    if answer.filled_at is not None:
+        raise NoPlaceLeft("Every helper place of this request is already taken.")
     if answer.status != AnswerStatus.PENDING:
         raise NotAllowed("This invitation has already been answered.")
     return _make_match(answer)
@@ -257,6 +276,7 @@ def complete_match(requester, match: Match) -> datetime:
         raise NotAllowed("This match has already ended.")
     db.session.refresh(match)
     complete_if_done(match.request, now)
+    refresh_reliability(match.helper_id)
     return now
 
 
@@ -320,6 +340,7 @@ def _cancel(user, match: Match, reason: str) -> None:
     if request.status in (RequestStatus.OPEN, RequestStatus.MATCHED):
         touch(request)
     release_capacity(match.helper_id, match.created_at.strftime("%Y-%m"))
+    refresh_reliability(match.helper_id)
 
 
 def matches_of(user_id: int) -> list[Match]:

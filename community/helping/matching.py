@@ -6,11 +6,12 @@ No web code here: views, jobs and benchmarks call these functions.
 How a suggestion is found (so that cost does not grow with the community):
 
 1. Hard filters. A volunteer must share at least one skill with the request,
-   not be the requester, not be on a break, have capacity left this month,
+   not be the requester, not be on a break, have room left this month
+   (capacity, less the answers already waiting for a reply: fair_limits),
    not have blocked or been blocked by the requester (community.blocks)
    and not have answered or been invited already.
 2. Candidates. Each volunteer's request-independent score (``rank_score``:
-   capacity, speed, activity, fairness, reciprocity) is kept on their offer
+   capacity, measured reliability, activity, fairness, reciprocity) is kept on their offer
    and copied onto their skill rows, which carry an availability flag. The
    best ``CANDIDATES_PER_SKILL`` available volunteers of each skill of the
    request are one index range scan each, whatever the number of volunteers.
@@ -41,6 +42,7 @@ from community import blocks
 from community.accounts.models import User
 from community.db import db, utcnow
 from community.helping.capacity import capacity_left, is_available
+from community.helping.fair_limits import waiting_answers_of
 from community.helping.models import (
     Answer,
     HelpFormat,
@@ -53,6 +55,7 @@ from community.helping.models import (
     request_skills,
 )
 from community.helping.rank import rank_signals, reciprocity_signal, weighted
+from community.helping.reliability import kind_words
 from community.moderation.models import HiddenItem
 from community.profiles.models import Profile
 from community.words import keywords
@@ -119,16 +122,6 @@ def _join_words(words: list[str]) -> str:
     return ", ".join(words[:-1]) + " and " + words[-1]
 
 
-def _speed_words(avg_hours: float | None) -> str | None:
-    if avg_hours is None:
-        return None
-    if avg_hours <= 24:
-        return "usually answers within a day"
-    if avg_hours <= 72:
-        return "usually answers within three days"
-    return None
-
-
 def score_volunteer(
     request: HelpRequest,
     request_words: frozenset[str],
@@ -173,8 +166,8 @@ def score_volunteer(
         reasons.append("writes about " + _join_words([f"“{w}”" for w in shared_words[:2]]))
     left = capacity_left(offer)
     reasons.append(f"{left} place{'s' if left != 1 else ''} free this month")
-    if speed := _speed_words(offer.avg_response_hours):
-        reasons.append(speed)
+    # Measured, in kind words only (none for a weak or short record).
+    reasons.extend(kind_words(offer))
     if live and apart is not None:
         reasons.append("same timezone" if apart < 1 else f"{apart:g} hours apart")
     if offer.recent_matches == 0:
@@ -254,6 +247,10 @@ def suggest_volunteers(
         for offer in load_offers(candidates)
         if is_available(offer) and not offer.user.is_deleted and offer.user.is_verified
     ]
+    # Answers waiting for a reply fill room too: nobody is suggested who
+    # could not accept one more (community.helping.fair_limits).
+    waiting = waiting_answers_of(offer.user_id for offer in offers)
+    offers = [offer for offer in offers if capacity_left(offer) > waiting.get(offer.user_id, 0)]
     words = keywords(f"{request.title} {request.details}")
     suggestions = [score_volunteer(request, words, offer, now) for offer in offers]
     suggestions.sort(key=lambda s: (-s.score, s.volunteer.id))

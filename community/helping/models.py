@@ -188,6 +188,20 @@ class VolunteerOffer(db.Model):
     helped_count: Mapped[int] = mapped_column(default=0)
     received_count: Mapped[int] = mapped_column(default=0)
     rank_score: Mapped[float] = mapped_column(Float, default=0.0)
+    # Reliability, measured over the last RELIABILITY_MONTHS by
+    # community.helping.reliability (never typed in, never shown as a score):
+    # invitations replied to (accepted or "not this time") and let expire;
+    # matches where the helper wrote first within the window of a first
+    # message, the median hours to it, and matches where they never wrote;
+    # matches that ended with thanks and matches cancelled instead.
+    invitations_replied: Mapped[int] = mapped_column(default=0, server_default="0")
+    invitations_missed: Mapped[int] = mapped_column(default=0, server_default="0")
+    first_messages: Mapped[int] = mapped_column(default=0, server_default="0")
+    first_messages_missed: Mapped[int] = mapped_column(default=0, server_default="0")
+    first_message_hours: Mapped[float | None] = mapped_column(Float)
+    helps_thanked: Mapped[int] = mapped_column(default=0, server_default="0")
+    helps_not_thanked: Mapped[int] = mapped_column(default=0, server_default="0")
+    reliability_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
@@ -275,6 +289,9 @@ class Answer(db.Model):
     # is expired, and by the job once the answer was answered another way.
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     expired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Closed (declined) because a match filled the request's last helper
+    # place while it waited: the volunteer was told "the places are filled".
+    filled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     request: Mapped[HelpRequest] = relationship(back_populates="answers")
     volunteer: Mapped[User] = relationship()  # noqa: F821

@@ -1,8 +1,9 @@
 """The rank: a volunteer's request-independent score, and the weights of every signal.
 
 Each signal is a number from 0 to 1; a suggestion's score is the weighted sum
-(:func:`weighted`). The request-independent part (capacity, speed, activity,
-fairness, reciprocity) is kept on the offer as ``rank_score`` and copied,
+(:func:`weighted`). The request-independent part (capacity, the measured
+reliability: replies, first message, follow-through; activity, fairness,
+reciprocity) is kept on the offer as ``rank_score`` and copied,
 with the offer's availability, onto its skill rows, the index the matching
 engine (:mod:`community.helping.matching`) scans. This module keeps that
 copy up to date as events move the signals (an answer, a match, a change of
@@ -22,6 +23,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from community import jobs
 from community.db import db, utcnow
+from community.helping import reliability
 from community.helping.capacity import capacity_left, is_available
 from community.helping.models import HelpRequest, Match, MatchStatus, VolunteerOffer
 
@@ -34,20 +36,16 @@ WEIGHTS: dict[str, float] = {
     "timezone": 1.0,  # live formats only: how close the two timezones are
     # Request-independent (kept in rank_score).
     "capacity": 1.0,  # share of this month's capacity still free
-    "speed": 1.0,  # how quickly they have answered requests before
+    # Measured reliability (community.helping.reliability), 0.5 when unknown.
+    "replies": 0.75,  # share of invitations replied to (yes or "not this time")
+    "first_message": 0.75,  # wrote soon after being matched, in how many matches
+    "follow_through": 0.75,  # share of helps that ended with thanks
     "activity": 0.75,  # how recently they were active
     "fairness": 1.0,  # fewer recent matches rank higher, so help is spread around
     "reciprocity": 0.75,  # requests: requesters who help others; volunteers: helped before
 }
 FAIRNESS_WINDOW = timedelta(days=30)
 ACTIVITY_WINDOW_DAYS = 30
-
-
-def speed_signal(avg_response_hours: float | None) -> float:
-    """1 for instant answers, 0.5 for a day, 0.5 when unknown."""
-    if avg_response_hours is None:
-        return 0.5
-    return 1 / (1 + max(avg_response_hours, 0) / 24)
 
 
 def activity_signal(last_active: datetime | None, now: datetime) -> float:
@@ -71,9 +69,12 @@ def rank_signals(offer: VolunteerOffer, now: datetime) -> dict[str, float]:
         (moment for moment in (offer.user.last_seen_at, offer.updated_at) if moment),
         default=None,
     )
+    figures = reliability.stored(offer)
     return {
         "capacity": capacity_left(offer) / offer.monthly_capacity,
-        "speed": speed_signal(offer.avg_response_hours),
+        "replies": reliability.replies_signal(figures),
+        "first_message": reliability.first_message_signal(figures),
+        "follow_through": reliability.follow_through_signal(figures),
         "activity": activity_signal(last_active, now),
         "fairness": fairness_signal(offer.recent_matches),
         "reciprocity": reciprocity_signal(offer.received_count),
@@ -91,7 +92,10 @@ def refresh_rank(offer: VolunteerOffer, now: datetime | None = None) -> None:
 
 
 def record_answer_speed(volunteer_id: int, request: HelpRequest, answered_at: datetime) -> None:
-    """Fold one answer's delay into the volunteer's average response time."""
+    """Fold one answer's delay into the volunteer's average response time.
+
+    A fact kept on the offer (the demo and the benchmarks read it); the rank
+    no longer guesses from it: it reads the measured reliability instead."""
     offer = db.session.get(VolunteerOffer, volunteer_id)
     if offer is None:
         return
@@ -101,6 +105,19 @@ def record_answer_speed(volunteer_id: int, request: HelpRequest, answered_at: da
     offer.avg_response_hours = (average * count + hours) / (count + 1)
     offer.answers_given = count + 1
     refresh_rank(offer)
+
+
+def refresh_reliability(user_id: int, now: datetime | None = None) -> None:
+    """Measure one volunteer's reliability again (a fact changed: an
+    invitation answered or expired, a match made or ended) and rerank them.
+    A few indexed queries; nothing for a member without an offer. Flushes."""
+    offer = db.session.get(VolunteerOffer, user_id)
+    if offer is None:
+        return
+    now = now or utcnow()
+    figures = reliability.measure([user_id], now).get(user_id, reliability.Figures())
+    reliability.store(offer, figures, now)
+    refresh_rank(offer, now)
 
 
 def record_match(match: Match) -> None:
@@ -120,7 +137,9 @@ def rerank_all(batch: int = 1000) -> int:
     """Recompute every offer's signals and rank from the matches table. A periodic job.
 
     Fairness (matches in the last 30 days), helped and received counts
-    decay or grow with time and events; this brings them up to date.
+    decay or grow with time and events, and reliability is measured again
+    (first messages are written in the chat, which does not call helping);
+    this brings them up to date.
     Commits per batch. Returns how many offers were reranked.
     """
     now = utcnow()
@@ -156,7 +175,9 @@ def rerank_all(batch: int = 1000) -> int:
             .limit(batch)
             .options(joinedload(VolunteerOffer.user), selectinload(VolunteerOffer.skill_links))
         ).all()
+        measured = reliability.measure([offer.user_id for offer in offers], now)
         for offer in offers:
+            reliability.store(offer, measured.get(offer.user_id, reliability.Figures()), now)
             offer.recent_matches = recent.get(offer.user_id, 0)
             offer.helped_count = helped.get(offer.user_id, 0)
             offer.received_count = received.get(offer.user_id, 0)

@@ -44,9 +44,11 @@ from community.helping import (
     capacity,
     check_ins,
     closure,
+    fair_limits,
     matches,
     matching,
     offers,
+    reliability,
     requests,
     search,
 )
@@ -98,6 +100,13 @@ def ago(moment: datetime | None) -> str:
                 return f"on {moment:%-d %B %Y}"
             return f"{count} {unit}{'s' if count != 1 else ''} ago"
     return "just now"
+
+
+@bp.app_template_filter("kind_words")
+def kind_words(offer) -> list[str]:
+    """What others may read of a volunteer's measured reliability: positive
+    words only, from enough events (read from the offer's stored figures)."""
+    return reliability.kind_words(offer)
 
 
 # --- helpers ----------------------------------------------------------------
@@ -171,8 +180,13 @@ def _narrow(suggestions: list[matching.Suggestion], filters: requests.BoardFilte
 def my_requests():
     """The member's own requests (every state), what waits on them, and their matches."""
     mine = requests.requests_of(current_user.id)
+    # The member's own figures, measured now (one member: a few queries).
+    figures = reliability.measure([current_user.id], utcnow()).get(current_user.id)
     return render_template(
         "helping/mine.html",
+        own_figures=reliability.own_figures(figures) if figures else [],
+        reliability_months=current_app.config["RELIABILITY_MONTHS"],
+        room=fair_limits.room_of(current_user.id),
         mine=mine,
         waiting=answers.pending_counts(item.id for item in mine),
         pending=answers.pending_answers_of(current_user.id),
@@ -265,6 +279,15 @@ def _request_page(help_request: HelpRequest, status: int = 200, **forms):
             decline_forms[answer.id].pause_until.id = f"pause-until-{answer.id}"
     answer_form = forms.get("answer_form") or AnswerForm(formdata=None)
     on_request = matches.matches_on_request(current_user, help_request)
+    can_answer = (
+        not is_owner
+        and help_request.is_open
+        and (
+            my_answer is None
+            or my_answer.status == AnswerStatus.WITHDRAWN
+            or my_answer.filled_at is not None
+        )
+    )
     return render_template(
         "helping/request.html",
         help_request=help_request,
@@ -273,10 +296,18 @@ def _request_page(help_request: HelpRequest, status: int = 200, **forms):
         is_owner=is_owner,
         answers=shown,
         my_answer=my_answer,
-        can_answer=(
-            not is_owner
-            and help_request.is_open
-            and (my_answer is None or my_answer.status == AnswerStatus.WITHDRAWN)
+        can_answer=can_answer,
+        # Fair limits, explained where they apply: the request's (both sides
+        # see it) and, by the answer form, the member's own month.
+        request_room=fair_limits.request_room(help_request) if help_request.is_open else None,
+        my_room=fair_limits.room_of(current_user.id) if can_answer else None,
+        limits={
+            "invitations": current_app.config["PENDING_INVITATIONS_PER_REQUEST"],
+            "offers": current_app.config["PENDING_ANSWERS_PER_REQUEST"],
+            "one_off": fair_limits.ONE_OFF_CAPACITY,
+        },
+        volunteer_words=(
+            reliability.kind_words_of(answer.volunteer_id for answer in shown) if is_owner else {}
         ),
         answer_form=answer_form,
         comment_forms=comment_forms,

@@ -131,6 +131,14 @@ KINDS: dict[str, NotificationKind] = {
             same_thing=("request_id",),
         ),
         NotificationKind(
+            "places_filled",
+            "The helper places of a request you answered are filled",
+            "The helper places of “{title}” are filled now, so your answer there is "
+            "closed. Thank you for being ready to help: other requests could use you.",
+            "helping.board",
+            same_thing=("request_id",),
+        ),
+        NotificationKind(
             "match_made",
             "Introductions when you are matched",
             "You and {name} are matched for “{title}”. Say hello!",

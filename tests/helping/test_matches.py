@@ -30,7 +30,7 @@ from community.helping.models import (
     RequestStatus,
     VolunteerOffer,
 )
-from tests.builders import accept, answer, notifications_of, reload
+from tests.builders import accept, answer, make_offer, notifications_of, reload
 
 
 def suggested_ids(request) -> list[int]:
@@ -239,13 +239,17 @@ def test_a_volunteer_at_capacity_is_not_suggested_and_cannot_be_matched(
     app, make_user, make_volunteer, make_request
 ):
     ann, bea = make_user(), make_user()
-    vic = make_volunteer("Vic Volunteer", "beta-reading", capacity=1)
+    vic = make_volunteer("Vic Volunteer", "beta-reading", capacity=2)
     first = make_request(ann)
     second = make_request(bea, title="Another novel to read")
     late_answer = answer(vic, second)  # answered while still free
     assert suggested_ids(first) == [vic.id]
+    first_answer = answer(vic, first)
+    # Vic takes fewer a month after answering: the two answers waiting no
+    # longer both fit, and the match still cannot overdraw the month.
+    make_offer(vic, capacity=1)
 
-    accept(ann, answer(vic, first))
+    accept(ann, first_answer)
     vic_offer = db.session.get(VolunteerOffer, vic.id)
     assert capacity.capacity_left(vic_offer) == 0 and not capacity.is_available(vic_offer)
     assert all(not link.available for link in vic_offer.skill_links)  # paused in the index
@@ -290,14 +294,40 @@ def test_a_volunteer_on_a_break_is_not_suggested_and_cannot_be_matched(
     accept(ann, reload(late_answer))
 
 
-def test_a_volunteer_without_an_offer_cannot_be_matched(app, make_user, make_request):
-    ann, drifter = make_user(), make_user()
-    request = make_request(ann)
-    offer_made = answer(drifter, request)
-    with pytest.raises(AtCapacity):
-        matches.accept_answer(ann, offer_made)
+def test_a_member_without_an_offer_helps_with_one_request_a_month(app, make_user, make_request):
+    """No standing offer: a one-off room of one help a month (fair_limits),
+    counted from their matches and answers waiting, like an offer's capacity."""
+    ann, bea, cat = make_user(), make_user(), make_user()
+    drifter = make_user()
+    first = make_request(ann)
+    second = make_request(bea, title="Another novel to read")
+    offer_made = answer(drifter, first)
+    with pytest.raises(HelpingError, match=r"one request a month.*1 answer waiting"):
+        answers.answer_request(drifter, reload(second), "Me too!")
     db.session.rollback()
-    assert reload(request).places_taken == 0
+
+    match = accept(ann, offer_made)
+    assert match.helper_id == drifter.id
+    assert db.session.get(VolunteerOffer, drifter.id) is None  # no offer was made for them
+    with pytest.raises(HelpingError, match=r"one request a month.*1 match this month"):
+        answers.answer_request(drifter, reload(second), "Me too!")
+    db.session.rollback()
+
+    # A cancelled match gives the month's room back, as it gives capacity back.
+    matches.cancel_match(ann, reload(match), "My plans changed, sorry.")
+    db.session.commit()
+    accept(bea, answer(drifter, reload(second)))
+    # An answer that waited from before the limits (made here past them) still
+    # cannot be accepted beyond the month's one room: the member row is
+    # locked and the month's matches counted when a match is made.
+    third = make_request(cat, title="A third novel, please")
+    stray = Answer(request_id=third.id, volunteer_id=drifter.id, created_at=utcnow())
+    db.session.add(stray)
+    db.session.commit()
+    with pytest.raises(AtCapacity, match="without a volunteer offer"):
+        matches.accept_answer(cat, reload(stray))
+    db.session.rollback()
+    assert reload(third).places_taken == 0
 
 
 def test_capacity_starts_again_when_the_month_turns(app, make_user, make_volunteer, make_request):
@@ -407,7 +437,8 @@ def test_accepts_racing_for_the_last_place_make_exactly_one_match(
     app, make_user, make_volunteer, make_request, round_
 ):
     ann = make_user()
-    volunteers = [make_volunteer(f"Racer {i}", "beta-reading") for i in range(6)]
+    # Five: as many offers as one helper place holds waiting (PENDING_ANSWERS_PER_REQUEST).
+    volunteers = [make_volunteer(f"Racer {i}", "beta-reading") for i in range(5)]
     request = make_request(ann)
     answer_ids = [answer(v, request).id for v in volunteers]
     db.session.commit()
@@ -421,7 +452,7 @@ def test_accepts_racing_for_the_last_place_make_exactly_one_match(
     assert request.places_taken == 1 and request.status == RequestStatus.MATCHED
     assert match_count(request_id=request.id) == 1
     used = db.session.scalars(select(VolunteerOffer.capacity_used)).all()
-    assert sorted(used) == [0] * 5 + [1]  # only the winner's capacity was taken
+    assert sorted(used) == [0] * 4 + [1]  # only the winner's capacity was taken
     accepted = db.session.scalars(
         select(Answer.id).where(Answer.status == AnswerStatus.ACCEPTED)
     ).all()
@@ -452,13 +483,16 @@ def test_accepts_racing_for_the_last_two_of_three_places(
 def test_two_requests_racing_for_a_volunteers_last_place(
     app, make_user, make_volunteer, make_request
 ):
-    vic = make_volunteer("Vic Volunteer", "beta-reading", capacity=1)
+    vic = make_volunteer("Vic Volunteer", "beta-reading", capacity=4)
     askers = [make_user() for _ in range(4)]
     request_ids, answer_ids = [], []
     for index, asker in enumerate(askers):
         request = make_request(asker, title=f"Novel number {index + 1}")
         request_ids.append(request.id)
         answer_ids.append(answer(vic, request).id)
+    # Answers waiting count against the month, so they fit when made; Vic
+    # then takes fewer a month, and the four acceptances race for one place.
+    make_offer(vic, capacity=1)
 
     outcomes = run_at_once(app, [accepting(answer_id) for answer_id in answer_ids])
 

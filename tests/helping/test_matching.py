@@ -112,14 +112,34 @@ def duo_capacity(make_volunteer, make_request, asker) -> Duo:
     return Duo(request, plain, better, "2 places free this month")
 
 
-def duo_speed(make_volunteer, make_request, asker) -> Duo:
+def duo_replies(make_volunteer, make_request, asker) -> Duo:
     plain = make_volunteer("Plain", "beta-reading")
     better = make_volunteer("Better", "beta-reading")
-    offer_of(plain).avg_response_hours = 100.0
-    offer_of(better).avg_response_hours = 3.0
+    offer_of(plain).invitations_replied, offer_of(plain).invitations_missed = 1, 3
+    offer_of(better).invitations_replied, offer_of(better).invitations_missed = 4, 0
     _pin(plain, better)
     request = make_request(asker)
-    return Duo(request, plain, better, "usually answers within a day")
+    return Duo(request, plain, better, "replied to all 4 invitations")
+
+
+def duo_first_message(make_volunteer, make_request, asker) -> Duo:
+    plain = make_volunteer("Plain", "beta-reading")
+    better = make_volunteer("Better", "beta-reading")
+    offer_of(plain).first_messages, offer_of(plain).first_message_hours = 3, 100.0
+    offer_of(better).first_messages, offer_of(better).first_message_hours = 3, 5.0
+    _pin(plain, better)
+    request = make_request(asker)
+    return Duo(request, plain, better, "usually writes within a day of being matched")
+
+
+def duo_follow_through(make_volunteer, make_request, asker) -> Duo:
+    plain = make_volunteer("Plain", "beta-reading")
+    better = make_volunteer("Better", "beta-reading")
+    offer_of(plain).helps_thanked, offer_of(plain).helps_not_thanked = 1, 3
+    offer_of(better).helps_thanked, offer_of(better).helps_not_thanked = 3, 1
+    _pin(plain, better)
+    request = make_request(asker)
+    return Duo(request, plain, better, "3 of 4 helps ended with thanks")
 
 
 def duo_activity(make_volunteer, make_request, asker) -> Duo:
@@ -156,7 +176,9 @@ DUOS = {
     "text": duo_text,
     "timezone": duo_timezone,
     "capacity": duo_capacity,
-    "speed": duo_speed,
+    "replies": duo_replies,
+    "first_message": duo_first_message,
+    "follow_through": duo_follow_through,
     "activity": duo_activity,
     "fairness": duo_fairness,
     "reciprocity": duo_reciprocity,
@@ -234,23 +256,62 @@ def test_the_offer_note_counts_for_text_relevance(app, make_volunteer, make_requ
 
 def test_reasons_in_words(app, make_volunteer, make_request, asker):
     vic = make_volunteer("Vic", "beta-reading", genres=["fantasy"], capacity=2)
-    offer_of(vic).avg_response_hours = 5.0
+    figures = offer_of(vic)
+    figures.invitations_replied, figures.invitations_missed = 9, 1
+    figures.first_messages, figures.first_message_hours = 4, 5.0
+    figures.helps_thanked, figures.helps_not_thanked = 12, 1
     _pin(vic)
     request = make_request(asker, "beta-reading", genre="fantasy")
     [suggestion] = suggestions(request)
-    assert suggestion.reasons[:3] == [
+    assert suggestion.reasons[:5] == [
         "beta reading and fantasy in common",
         "2 places free this month",
-        "usually answers within a day",
+        "replied to 9 of 10 invitations",
+        "usually writes within a day of being matched",
+        "12 of 13 helps ended with thanks",
     ]
     assert suggestion.volunteer.id == vic.id and suggestion.offer.user_id == vic.id
 
-    offer_of(vic).avg_response_hours = 50.0
-    offer_of(vic).capacity_month, offer_of(vic).capacity_used = offers.current_month(), 1
+    figures = offer_of(vic)
+    figures.first_message_hours = 50.0
+    figures.capacity_month, figures.capacity_used = offers.current_month(), 1
     _pin(vic)
     [suggestion] = suggestions(request)
     assert "1 place free this month" in suggestion.reasons
-    assert "usually answers within three days" in suggestion.reasons
+    assert "usually writes within three days of being matched" in suggestion.reasons
+
+
+def test_reliability_words_are_positive_only_and_need_enough_events(
+    app, make_volunteer, make_request, asker
+):
+    """A weak or short record shows no words at all: never a negative one."""
+    vic = make_volunteer("Vic", "beta-reading")
+    figures = offer_of(vic)
+    # Two events each: too few to say anything, however good.
+    figures.invitations_replied, figures.first_messages, figures.helps_thanked = 2, 2, 2
+    figures.first_message_hours = 1.0
+    _pin(vic)
+    request = make_request(asker)
+    [suggestion] = suggestions(request)
+    said = "; ".join(suggestion.reasons)
+    assert "invitation" not in said and "writes within" not in said and "thanks" not in said
+
+    # Plenty of events, but mostly let down: still nothing said.
+    figures = offer_of(vic)
+    figures.invitations_replied, figures.invitations_missed = 3, 7
+    figures.first_messages, figures.first_messages_missed = 3, 6
+    figures.helps_thanked, figures.helps_not_thanked = 1, 6
+    _pin(vic)
+    [suggestion] = suggestions(request)
+    said = "; ".join(suggestion.reasons)
+    assert "invitation" not in said and "writes within" not in said and "thanks" not in said
+
+    # Thanked often but not mostly: the count alone, positive.
+    figures = offer_of(vic)
+    figures.helps_thanked, figures.helps_not_thanked = 4, 3
+    _pin(vic)
+    [suggestion] = suggestions(request)
+    assert "4 helps ended with thanks" in suggestion.reasons
 
 
 # --- hard filters --------------------------------------------------------------------------

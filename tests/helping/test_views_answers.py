@@ -265,16 +265,20 @@ def test_no_place_left_rolls_back_and_says_so(app, ann, bob, make_user, make_off
     assert "Every helper place of this request is already taken." in page
     assert db.session.scalar(db.select(db.func.count(Match.id))) == 1
     db.session.expire_all()
-    assert db.session.get(Answer, second.id).status == AnswerStatus.PENDING
+    # The first match filled the only place: Cat's offer was closed kindly then.
+    closed = db.session.get(Answer, second.id)
+    assert closed.status == AnswerStatus.DECLINED and closed.filled_at is not None
 
 
 def test_a_volunteer_at_capacity_cannot_be_matched(app, ann, make_user, make_offer, make_request):
     dee = make_user(email="dee@example.com")
-    make_offer(dee, "beta-reading", capacity=1)
+    make_offer(dee, "beta-reading", capacity=2)
     first = make_request(ann, title="The first of two requests", helpers=1)
     second = make_request(ann, title="The second of two requests", helpers=1)
     answer_one = builders.answer(dee, first, "Yes")
     answer_two = builders.answer(dee, second, "Yes again")
+    # Dee takes fewer a month after answering both: only one can be accepted.
+    make_offer(dee, "beta-reading", capacity=1)
     asker = signed_in(app, "ann@example.com")
     asker.post(f"/answers/{answer_one.id}/accept")
     response = asker.post(f"/answers/{answer_two.id}/accept", follow_redirects=True)
