@@ -168,6 +168,9 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
         "ASKS_PER_WEEK": _int("ASKS_PER_WEEK", 3),
         "ASK_AGAIN_AFTER_HOURS": _int("ASK_AGAIN_AFTER_HOURS", 48),
         "ASK_LINK_DAYS": _int("ASK_LINK_DAYS", 14),
+        # The weekly digest of requests that fit (community/helping/fitting.py):
+        # at most this many requests in one volunteer's weekly email.
+        "WEEKLY_DIGEST_REQUESTS": _int("WEEKLY_DIGEST_REQUESTS", 5),
         # Chat: messages a member may send, and how long a message stays unread
         # before the recipient gets one email for the conversation.
         "CHAT_RATE_LIMIT": env.get("CHAT_RATE_LIMIT", "30 per minute"),
