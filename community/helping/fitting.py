@@ -7,12 +7,14 @@ volunteer offer that is not on a break and has room this month, whose
 address is confirmed, who is neither suspended nor deleted, and who was not
 looked at in the last seven days.
 
-What is in it: the matching engine's best requests for them
-(:func:`community.helping.matching.suggest_requests`, which already leaves out
-their own requests, those they answered or were invited to, those a
-moderator hid, those of an unverified requester and those of anyone blocked
-either way), less those they were asked about (a ``RequestAsk``) and those
-an earlier digest showed them (a ``RequestDigestItem``); the best
+What is in it: the open requests the matching engine scores best for them
+(:func:`community.helping.matching.score_request`, as "best for me" and
+``suggest_requests`` do, among the newest ``PER_SKILL`` open requests of each
+kind of help they offer), leaving out their own, those they answered or were
+invited to, those a moderator hid, those of an unverified or deleted
+requester and those of anyone blocked either way (the engine's filters), and
+also those they were asked about (a ``RequestAsk``) and those an earlier
+digest showed them (a ``RequestDigestItem``): the best
 ``WEEKLY_DIGEST_REQUESTS`` of them, each with the engine's reasons. Nothing
 fits: no email.
 
@@ -22,9 +24,10 @@ every hour), and a ``RequestDigestItem`` per request shown (so it is never
 shown to them again). The email goes through the outbox, after the commit.
 
 The job (:func:`send_weekly_digests`) runs hourly and works in batches of
-``BATCH`` volunteers, one transaction each. Its reads are batched: a fixed
-number of queries per batch, plus the engine's own per volunteer (one per
-kind of help they offer, and five more), so the queries per volunteer do
+``BATCH`` volunteers, one transaction each. Its reads are batched
+(:func:`fitting_requests`): a fixed number of queries per batch, whatever
+its size, and per volunteer only the writes (the digest's rows, and for an
+email its notification and outbox rows), so the queries per volunteer do
 not grow with the community. On PostgreSQL a batch locks its volunteers'
 offers (skipping those another run holds), so two runs at once write to
 nobody twice.
@@ -36,33 +39,46 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import exists, or_, select
+from sqlalchemy import exists, func, or_, select, union_all
+from sqlalchemy.orm import joinedload, selectinload
 
 from community import jobs
 from community.accounts.models import User
+from community.blocks import Block
 from community.db import db, utcnow
 from community.helping.capacity import is_available
-from community.helping.matching import Suggestion, load_offers, suggest_requests
+from community.helping.matching import (
+    CANDIDATES_PER_SKILL,
+    Suggestion,
+    load_offers,
+    score_request,
+)
 from community.helping.models import (
+    Answer,
     HelpRequest,
+    Match,
+    MatchStatus,
     RequestAsk,
     RequestDigest,
     RequestDigestItem,
     RequestStatus,
     VolunteerOffer,
+    request_skills,
 )
+from community.helping.rank import WEIGHTS
 from community.mail.outbox import queue_email
+from community.moderation.models import HiddenItem
 from community.notifications.kinds import WEEKLY
 from community.notifications.models import NotificationPreference
 from community.notifications.service import notify
 from community.urls import external_url
+from community.words import keywords
 
 KIND = "requests_that_fit"
 WEEK = timedelta(days=7)
 BATCH = 200
-# The engine scores every candidate it finds; all of them are considered, so
-# that requests already seen do not crowd out the ones not seen yet.
-ALL_CANDIDATES = 1_000_000
+# How many of the newest open requests of each kind of help a batch scores.
+PER_SKILL = CANDIDATES_PER_SKILL
 
 
 def _looked_at_lately(now: datetime):
@@ -126,51 +142,202 @@ def send_batch(volunteer_ids: list[int], now: datetime) -> int:
     ).all()
     if not due:
         return 0
-    offers = {offer.user_id: offer for offer in load_offers(due)}
-    seen = _seen(due)
-    cap = current_app.config["WEEKLY_DIGEST_REQUESTS"]
+    offers = [offer for offer in load_offers(due) if is_available(offer)]
+    volunteers = {offer.user_id: offer.user for offer in offers}
+    fits = fitting_requests(offers, current_app.config["WEEKLY_DIGEST_REQUESTS"], now)
     sent = 0
     for volunteer_id in due:
-        offer = offers[volunteer_id]
-        fits = []
-        if is_available(offer):
-            fits = [
-                suggestion
-                for suggestion in suggest_requests(offer.user, limit=ALL_CANDIDATES)
-                if suggestion.request.id not in seen[volunteer_id]
-            ][:cap]
-        digest = RequestDigest(volunteer_id=volunteer_id, made_at=now, request_count=len(fits))
+        found = fits.get(volunteer_id, [])
+        digest = RequestDigest(volunteer_id=volunteer_id, made_at=now, request_count=len(found))
         db.session.add(digest)
-        if fits:
+        if found:
             db.session.flush()
-            _send(offer.user, digest, fits)
+            _send(volunteers[volunteer_id], digest, found)
             sent += 1
     db.session.flush()
     return sent
 
 
-def _seen(volunteer_ids: list[int]) -> dict[int, set[int]]:
-    """The open requests each volunteer was asked about or shown in a digest."""
-    seen: dict[int, set[int]] = defaultdict(set)
-    rows = db.session.execute(
-        select(RequestAsk.volunteer_id, RequestAsk.request_id)
-        .join(HelpRequest, HelpRequest.id == RequestAsk.request_id)
-        .where(
-            RequestAsk.volunteer_id.in_(volunteer_ids),
-            HelpRequest.status == RequestStatus.OPEN.value,
-        )
-        .union_all(
-            select(RequestDigestItem.volunteer_id, RequestDigestItem.request_id)
-            .join(HelpRequest, HelpRequest.id == RequestDigestItem.request_id)
-            .where(
-                RequestDigestItem.volunteer_id.in_(volunteer_ids),
-                HelpRequest.status == RequestStatus.OPEN.value,
+# --- the engine, for a batch of volunteers at once ----------------------------------
+#
+# suggest_requests() answers for one volunteer in its own queries; a batch
+# shares its reads instead: the newest open requests of each kind of help the
+# batch offers (one query per kind of help, a fixed taxonomy), loaded once,
+# and what rules requests out for each volunteer (answers and invitations,
+# asks, earlier digests; blocks) in one query each. They are scored by the
+# engine's own score_request(), after the engine's filters (the requester
+# verified and present, the request open and not hidden, not the volunteer's
+# own, nobody blocked either way). A candidate is scored only while it could
+# still enter the volunteer's best few: its score cannot exceed its skills and
+# genre signals plus the full weight of every other signal (each lies in 0..1).
+
+
+def _candidates(skill_ids: set[int], per_skill: int) -> list[HelpRequest]:
+    ids: set[int] = set()
+    for skill_id in sorted(skill_ids):
+        ids.update(
+            db.session.scalars(
+                select(request_skills.c.request_id)
+                .join(HelpRequest, HelpRequest.id == request_skills.c.request_id)
+                .join(User, User.id == HelpRequest.requester_id)
+                .where(
+                    request_skills.c.skill_id == skill_id,
+                    HelpRequest.status == RequestStatus.OPEN,
+                    User.email_verified_at.is_not(None),
+                    User.deleted_at.is_(None),
+                )
+                .order_by(HelpRequest.created_at.desc())
+                .limit(per_skill)
             )
+        )
+    if not ids:
+        return []
+    return list(
+        db.session.scalars(
+            select(HelpRequest)
+            .where(
+                HelpRequest.id.in_(sorted(ids)),
+                HelpRequest.id.not_in(
+                    select(HiddenItem.item_id).where(HiddenItem.item_type == "request")
+                ),
+            )
+            .options(
+                joinedload(HelpRequest.requester).joinedload(User.profile),
+                joinedload(HelpRequest.genre),
+                selectinload(HelpRequest.skills),
+            )
+        ).unique()
+    )
+
+
+def _ruled_out(volunteer_ids: list[int], request_ids: list[int]) -> dict[int, set[int]]:
+    """Of these requests, those each volunteer answered, was invited to, was
+    asked about, or was shown in an earlier digest."""
+    out: dict[int, set[int]] = defaultdict(set)
+    rows = db.session.execute(
+        union_all(
+            select(Answer.volunteer_id, Answer.request_id).where(
+                Answer.volunteer_id.in_(volunteer_ids), Answer.request_id.in_(request_ids)
+            ),
+            select(RequestAsk.volunteer_id, RequestAsk.request_id).where(
+                RequestAsk.volunteer_id.in_(volunteer_ids),
+                RequestAsk.request_id.in_(request_ids),
+            ),
+            select(RequestDigestItem.volunteer_id, RequestDigestItem.request_id).where(
+                RequestDigestItem.volunteer_id.in_(volunteer_ids),
+                RequestDigestItem.request_id.in_(request_ids),
+            ),
         )
     )
     for volunteer_id, request_id in rows:
-        seen[volunteer_id].add(request_id)
-    return seen
+        out[volunteer_id].add(request_id)
+    return out
+
+
+def _blocked(volunteer_ids: list[int]) -> dict[int, set[int]]:
+    """Everyone each volunteer has blocked or is blocked by."""
+    found: dict[int, set[int]] = defaultdict(set)
+    rows = db.session.execute(
+        select(Block.blocker_id, Block.blocked_id).where(
+            or_(Block.blocker_id.in_(volunteer_ids), Block.blocked_id.in_(volunteer_ids))
+        )
+    )
+    for blocker_id, blocked_id in rows:
+        found[blocker_id].add(blocked_id)
+        found[blocked_id].add(blocker_id)
+    return found
+
+
+def _helped(requester_ids: set[int]) -> dict[int, int]:
+    """How many members each requester has helped here (the reciprocity signal)."""
+    return dict(
+        db.session.execute(
+            select(Match.helper_id, func.count(Match.id))
+            .where(
+                Match.helper_id.in_(sorted(requester_ids)),
+                Match.status != MatchStatus.CANCELLED,
+            )
+            .group_by(Match.helper_id)
+        ).all()
+    )
+
+
+def _at_most(request: HelpRequest, skill_ids: set[int], genre_ids: set[int]) -> float:
+    """The highest score score_request() can give ``request``: its skills and
+    genre signals as the engine computes them, every other signal at 1."""
+    signals = {name: 1.0 for name in WEIGHTS}
+    shared = sum(1 for skill in request.skills if skill.id in skill_ids)
+    signals["skills"] = shared / max(len(request.skills), 1)
+    signals["genre"] = float(request.genre_id is not None and request.genre_id in genre_ids)
+    return sum(WEIGHTS[name] * value for name, value in signals.items()) + 1e-9
+
+
+def _order(suggestion: Suggestion) -> tuple[float, float]:
+    # suggest_requests()'s order: best first, then the newest.
+    return -suggestion.score, -suggestion.request.created_at.timestamp()
+
+
+def fitting_requests(
+    offers: list[VolunteerOffer], count: int, now: datetime, per_skill: int = PER_SKILL
+) -> dict[int, list[Suggestion]]:
+    """Each volunteer's best ``count`` open requests that they have not seen
+    (answered, been invited to, been asked about, been shown in a digest),
+    best first, with the engine's reasons; by volunteer id. The offers must
+    be loaded with :func:`community.helping.matching.load_offers`. Reads a
+    fixed number of queries, whatever the number of offers."""
+    if not offers or count <= 0:
+        return {}
+    skills_of = {offer.user_id: {link.skill_id for link in offer.skill_links} for offer in offers}
+    candidates = _candidates(set().union(*skills_of.values()), per_skill)
+    if not candidates:
+        return {}
+    volunteer_ids = [offer.user_id for offer in offers]
+    ruled_out = _ruled_out(volunteer_ids, [request.id for request in candidates])
+    blocked = _blocked(volunteer_ids)
+    helped = _helped({request.requester_id for request in candidates})
+    by_skill: dict[int, list[HelpRequest]] = defaultdict(list)
+    for request in candidates:
+        for skill in request.skills:
+            by_skill[skill.id].append(request)
+    fits = {}
+    for offer in offers:
+        volunteer, profile = offer.user, offer.user.profile
+        skill_ids = skills_of[offer.user_id]
+        genre_ids = {genre.id for genre in offer.genres}
+        genre_ids |= {genre.id for genre in (profile.genres if profile else [])}
+        out, shut = ruled_out[offer.user_id], blocked[offer.user_id]
+        open_to_them = {
+            request.id: request
+            for skill_id in skill_ids
+            for request in by_skill.get(skill_id, ())
+            if request.requester_id != offer.user_id
+            and request.id not in out
+            and request.requester_id not in shut
+        }
+        if not open_to_them:
+            continue
+        words = keywords(f"{profile.about if profile else ''} {offer.note}")
+        bounded = sorted(
+            (
+                (_at_most(request, skill_ids, genre_ids), request)
+                for request in open_to_them.values()
+            ),
+            key=lambda pair: (-pair[0], -pair[1].created_at.timestamp()),
+        )
+        best: list[Suggestion] = []
+        for bound, request in bounded:
+            if len(best) >= count and bound < best[count - 1].score:
+                break  # nothing further down can enter the best few
+            requester_helped = helped.get(request.requester_id, 0)
+            best.append(
+                score_request(
+                    volunteer, words, skill_ids, genre_ids, request, requester_helped, now
+                )
+            )
+            best.sort(key=_order)
+            del best[count:]
+        fits[offer.user_id] = best[:count]
+    return fits
 
 
 def _send(volunteer: User, digest: RequestDigest, fits: list[Suggestion]) -> None:

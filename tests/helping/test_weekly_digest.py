@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from community import blocking
 from community.db import db, utcnow
-from community.helping import answers, fitting, offers
+from community.helping import answers, fitting, matching, offers
 from community.helping.models import RequestAsk, RequestDigest, RequestDigestItem
 from community.moderation.models import HiddenItem
 from community.notifications import service
@@ -295,3 +295,58 @@ def test_the_preferences_page_offers_weekly_for_it_and_refuses_what_it_does_not_
     saved = client.post("/notifications/preferences", data={"kind_requests_that_fit": "weekly"})
     assert saved.status_code == 302
     assert service.delivery_for(reload(user).id, FIT) == WEEKLY
+
+
+# --- the same choice as the engine's "best for me" -------------------------------
+
+
+def test_the_batch_chooses_what_the_engine_suggests_to_each_volunteer(
+    app, make_user, make_volunteer, make_request
+):
+    """fitting_requests() for many volunteers at once gives each the same best
+    few, with the same scores and reasons, as suggest_requests() for them alone
+    (less what they have seen)."""
+    volunteers = [
+        make_volunteer("Vic", "beta-reading", genres=["fantasy"], about="lighthouse pacing"),
+        make_volunteer("Wes", "beta-reading", "critique", about="query letters and synopses"),
+        make_volunteer("Xia", "critique", genres=["romance"], timezone="Asia/Tokyo"),
+        make_volunteer("Yan", "query-letters", "critique", profile_genres=["fantasy"]),
+    ]
+    requesters = [make_user(display_name=f"Requester {n}") for n in range(4)]
+    shapes = [
+        ("beta-reading",),
+        ("critique",),
+        ("beta-reading", "critique"),
+        ("query-letters",),
+        ("critique", "query-letters"),
+    ]
+    genres = ["fantasy", "romance", None]
+    details = [
+        "A lighthouse keeper's story; the pacing sags in the middle.",
+        "My query letter and synopsis need a critique before I send them.",
+        "A romance set in Tokyo, looking for honest notes.",
+    ]
+    made = []
+    for n in range(12):
+        made.append(
+            make_request(
+                requesters[n % 4],
+                *shapes[n % len(shapes)],
+                title=f"Request number {n}",
+                genre=genres[n % 3],
+                details=details[n % 3],
+                format="live_chat" if n % 4 == 0 else "written",
+            )
+        )
+    answers.answer_request(volunteers[0], made[0], "I would love to help.")
+    db.session.commit()
+
+    offers_ = matching.load_offers([v.id for v in volunteers])
+    batch = fitting.fitting_requests(offers_, 3, utcnow())
+    for volunteer in volunteers:
+        alone = matching.suggest_requests(reload(volunteer), limit=3)
+        got = batch.get(volunteer.id, [])
+        assert [(s.request.id, round(s.score, 9), s.reasons) for s in got] == [
+            (s.request.id, round(s.score, 9), s.reasons) for s in alone
+        ]
+    assert any(len(found) == 3 for found in batch.values())
