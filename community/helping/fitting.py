@@ -36,6 +36,7 @@ nobody twice.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -52,9 +53,11 @@ from community.helping.matching import (
     Suggestion,
     load_offers,
     score_request,
+    text_relevance,
 )
 from community.helping.models import (
     Answer,
+    HelpFormat,
     HelpRequest,
     Match,
     MatchStatus,
@@ -65,18 +68,18 @@ from community.helping.models import (
     VolunteerOffer,
     request_skills,
 )
-from community.helping.rank import WEIGHTS
+from community.helping.rank import WEIGHTS, reciprocity_signal
 from community.mail.outbox import queue_email
 from community.moderation.models import HiddenItem
 from community.notifications.kinds import WEEKLY
 from community.notifications.models import NotificationPreference
-from community.notifications.service import notify
+from community.notifications.service import record_round_up
 from community.urls import external_url
 from community.words import keywords
 
 KIND = "requests_that_fit"
 WEEK = timedelta(days=7)
-BATCH = 200
+BATCH = 500
 # How many of the newest open requests of each kind of help a batch scores.
 PER_SKILL = CANDIDATES_PER_SKILL
 
@@ -145,17 +148,21 @@ def send_batch(volunteer_ids: list[int], now: datetime) -> int:
     offers = [offer for offer in load_offers(due) if is_available(offer)]
     volunteers = {offer.user_id: offer.user for offer in offers}
     fits = fitting_requests(offers, current_app.config["WEEKLY_DIGEST_REQUESTS"], now)
-    sent = 0
-    for volunteer_id in due:
-        found = fits.get(volunteer_id, [])
-        digest = RequestDigest(volunteer_id=volunteer_id, made_at=now, request_count=len(found))
-        db.session.add(digest)
-        if found:
-            db.session.flush()
-            _send(volunteers[volunteer_id], digest, found)
-            sent += 1
+    digests = {
+        volunteer_id: RequestDigest(
+            volunteer_id=volunteer_id,
+            made_at=now,
+            request_count=len(fits.get(volunteer_id, ())),
+        )
+        for volunteer_id in due
+    }
+    db.session.add_all(digests.values())
     db.session.flush()
-    return sent
+    for volunteer_id, found in fits.items():
+        if found:
+            _send(volunteers[volunteer_id], digests[volunteer_id], found)
+    db.session.flush()
+    return sum(1 for found in fits.values() if found)
 
 
 # --- the engine, for a batch of volunteers at once ----------------------------------
@@ -168,8 +175,12 @@ def send_batch(volunteer_ids: list[int], now: datetime) -> int:
 # engine's own score_request(), after the engine's filters (the requester
 # verified and present, the request open and not hidden, not the volunteer's
 # own, nobody blocked either way). A candidate is scored only while it could
-# still enter the volunteer's best few: its score cannot exceed its skills and
-# genre signals plus the full weight of every other signal (each lies in 0..1).
+# still enter the volunteer's best few, best bound first: its score cannot
+# exceed a bound worked out from what the batch knows of it once (its words,
+# skills, genre and format, its requester's help here), the timezone's signal
+# at 1 for a live format; any signal the bound does not know counts at its
+# full weight (every signal lies in 0..1). So each volunteer's few are the
+# engine's own, for a handful of score_request() calls.
 
 
 def _candidates(skill_ids: set[int], per_skill: int) -> list[HelpRequest]:
@@ -262,13 +273,34 @@ def _helped(requester_ids: set[int]) -> dict[int, int]:
     )
 
 
-def _at_most(request: HelpRequest, skill_ids: set[int], genre_ids: set[int]) -> float:
-    """The highest score score_request() can give ``request``: its skills and
-    genre signals as the engine computes them, every other signal at 1."""
-    signals = {name: 1.0 for name in WEIGHTS}
-    shared = sum(1 for skill in request.skills if skill.id in skill_ids)
-    signals["skills"] = shared / max(len(request.skills), 1)
-    signals["genre"] = float(request.genre_id is not None and request.genre_id in genre_ids)
+@dataclass
+class _Facts:
+    """What bounds a request's score for any volunteer, worked out once a batch."""
+
+    request: HelpRequest
+    words: frozenset[str]
+    skill_ids: frozenset[int]
+    live: bool
+    reciprocity: float
+    newest_first: float
+
+
+# The signals the bound below works out as score_request() does; any other
+# signal score_request() gives is counted at its full weight.
+_BOUNDED = frozenset({"skills", "genre", "text", "timezone", "reciprocity"})
+
+
+def _at_most(facts: _Facts, skill_ids: set[int], genre_ids: set[int], words) -> float:
+    """The highest score score_request() can give the request: every signal
+    as the engine works it out, but the timezone's, at 1 for a live format."""
+    request = facts.request
+    signals = {
+        "skills": len(facts.skill_ids & skill_ids) / max(len(facts.skill_ids), 1),
+        "genre": float(request.genre_id is not None and request.genre_id in genre_ids),
+        "text": text_relevance(facts.words, words),
+        "timezone": 1.0 if facts.live else 0.0,
+        "reciprocity": facts.reciprocity,
+    }
     return sum(WEIGHTS[name] * value for name, value in signals.items()) + 1e-9
 
 
@@ -295,10 +327,19 @@ def fitting_requests(
     ruled_out = _ruled_out(volunteer_ids, [request.id for request in candidates])
     blocked = _blocked(volunteer_ids)
     helped = _helped({request.requester_id for request in candidates})
-    by_skill: dict[int, list[HelpRequest]] = defaultdict(list)
+    by_skill: dict[int, list[_Facts]] = defaultdict(list)
     for request in candidates:
-        for skill in request.skills:
-            by_skill[skill.id].append(request)
+        facts = _Facts(
+            request,
+            keywords(f"{request.title} {request.details}"),
+            frozenset(skill.id for skill in request.skills),
+            HelpFormat(request.format).is_live,
+            reciprocity_signal(helped.get(request.requester_id, 0)),
+            -request.created_at.timestamp(),
+        )
+        for skill_id in facts.skill_ids:
+            by_skill[skill_id].append(facts)
+    extra: float | None = None  # the weight of signals the bound does not know
     fits = {}
     for offer in offers:
         volunteer, profile = offer.user, offer.user.profile
@@ -307,36 +348,45 @@ def fitting_requests(
         genre_ids |= {genre.id for genre in (profile.genres if profile else [])}
         out, shut = ruled_out[offer.user_id], blocked[offer.user_id]
         open_to_them = {
-            request.id: request
+            facts.request.id: facts
             for skill_id in skill_ids
-            for request in by_skill.get(skill_id, ())
-            if request.requester_id != offer.user_id
-            and request.id not in out
-            and request.requester_id not in shut
+            for facts in by_skill.get(skill_id, ())
+            if facts.request.requester_id != offer.user_id
+            and facts.request.id not in out
+            and facts.request.requester_id not in shut
         }
         if not open_to_them:
             continue
         words = keywords(f"{profile.about if profile else ''} {offer.note}")
         bounded = sorted(
             (
-                (_at_most(request, skill_ids, genre_ids), request)
-                for request in open_to_them.values()
+                (_at_most(facts, skill_ids, genre_ids, words), facts)
+                for facts in open_to_them.values()
             ),
-            key=lambda pair: (-pair[0], -pair[1].created_at.timestamp()),
+            key=lambda pair: (-pair[0], pair[1].newest_first),
         )
         best: list[Suggestion] = []
-        for bound, request in bounded:
-            if len(best) >= count and bound < best[count - 1].score:
+        for bound, facts in bounded:
+            if len(best) >= count and extra is not None and bound + extra < best[count - 1].score:
                 break  # nothing further down can enter the best few
-            requester_helped = helped.get(request.requester_id, 0)
-            best.append(
-                score_request(
-                    volunteer, words, skill_ids, genre_ids, request, requester_helped, now
-                )
+            request = facts.request
+            suggestion = score_request(
+                volunteer,
+                words,
+                skill_ids,
+                genre_ids,
+                request,
+                helped.get(request.requester_id, 0),
+                now,
             )
+            if extra is None:
+                extra = sum(
+                    WEIGHTS.get(name, 1.0) for name in suggestion.signals if name not in _BOUNDED
+                )
+            best.append(suggestion)
             best.sort(key=_order)
             del best[count:]
-        fits[offer.user_id] = best[:count]
+        fits[offer.user_id] = best
     return fits
 
 
@@ -349,8 +399,8 @@ def _send(volunteer: User, digest: RequestDigest, fits: list[Suggestion]) -> Non
         )
     best = fits[0]
     # On the site too (the notifications page); its email is the one below.
-    notify(
-        volunteer,
+    record_round_up(
+        volunteer.id,
         KIND,
         {
             "count": len(fits),

@@ -62,6 +62,18 @@ def notify(
     return notification
 
 
+def record_round_up(user_id: int, kind_name: str, data: dict[str, Any]) -> Notification:
+    """The in-app notification of a weekly round-up that its own job emails
+    (the member chose WEEKLY for ``kind_name``, so notify() would send no email
+    either). No query of its own, for jobs that write to many members: the
+    row goes in with the caller's next flush."""
+    if WEEKLY not in kind(kind_name).deliveries:
+        raise ValueError(f"{kind_name!r} is not a weekly round-up")
+    notification = Notification(user_id=user_id, kind=kind_name, data=data, delivery=WEEKLY)
+    db.session.add(notification)
+    return notification
+
+
 # The repeats of one kind about one thing a member could have been sent in the
 # window is bounded (acts are limited, see community/limits.py); this many
 # recent ones are compared.
