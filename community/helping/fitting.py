@@ -35,6 +35,7 @@ nobody twice.
 
 from __future__ import annotations
 
+import heapq
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -278,11 +279,17 @@ class _Facts:
     """What bounds a request's score for any volunteer, worked out once a batch."""
 
     request: HelpRequest
-    words: frozenset[str]
     skill_ids: frozenset[int]
-    live: bool
-    reciprocity: float
+    fixed: float  # the timezone's (at most) and reciprocity's weighted signals
     newest_first: float
+    _words: frozenset[str] | None = None
+
+    @property
+    def words(self) -> frozenset[str]:
+        # Worked out at most once a batch, and only for requests a bound needs them of.
+        if self._words is None:
+            self._words = keywords(f"{self.request.title} {self.request.details}")
+        return self._words
 
 
 # The signals the bound below works out as score_request() does; any other
@@ -290,18 +297,20 @@ class _Facts:
 _BOUNDED = frozenset({"skills", "genre", "text", "timezone", "reciprocity"})
 
 
-def _at_most(facts: _Facts, skill_ids: set[int], genre_ids: set[int], words) -> float:
+def _at_most(
+    facts: _Facts, skill_ids: set[int], genre_ids: set[int], words: frozenset[str] | None
+) -> float:
     """The highest score score_request() can give the request: every signal
-    as the engine works it out, but the timezone's, at 1 for a live format."""
-    request = facts.request
-    signals = {
-        "skills": len(facts.skill_ids & skill_ids) / max(len(facts.skill_ids), 1),
-        "genre": float(request.genre_id is not None and request.genre_id in genre_ids),
-        "text": text_relevance(facts.words, words),
-        "timezone": 1.0 if facts.live else 0.0,
-        "reciprocity": facts.reciprocity,
-    }
-    return sum(WEIGHTS[name] * value for name, value in signals.items()) + 1e-9
+    as the engine works it out, but the timezone's, at 1 for a live format,
+    and the text's at 1 too when ``words`` is None (a coarser bound, cheaper)."""
+    genre_id = facts.request.genre_id
+    return (
+        WEIGHTS["skills"] * len(facts.skill_ids & skill_ids) / max(len(facts.skill_ids), 1)
+        + (WEIGHTS["genre"] if genre_id is not None and genre_id in genre_ids else 0.0)
+        + WEIGHTS["text"] * (1.0 if words is None else text_relevance(facts.words, words))
+        + facts.fixed
+        + 1e-9
+    )
 
 
 def _order(suggestion: Suggestion) -> tuple[float, float]:
@@ -331,10 +340,9 @@ def fitting_requests(
     for request in candidates:
         facts = _Facts(
             request,
-            keywords(f"{request.title} {request.details}"),
             frozenset(skill.id for skill in request.skills),
-            HelpFormat(request.format).is_live,
-            reciprocity_signal(helped.get(request.requester_id, 0)),
+            WEIGHTS["timezone"] * HelpFormat(request.format).is_live
+            + WEIGHTS["reciprocity"] * reciprocity_signal(helped.get(request.requester_id, 0)),
             -request.created_at.timestamp(),
         )
         for skill_id in facts.skill_ids:
@@ -358,18 +366,29 @@ def fitting_requests(
         if not open_to_them:
             continue
         words = keywords(f"{profile.about if profile else ''} {offer.note}")
-        bounded = sorted(
-            (
-                (_at_most(facts, skill_ids, genre_ids, words), facts)
-                for facts in open_to_them.values()
-            ),
-            key=lambda pair: (-pair[0], pair[1].newest_first),
+        # Two bounds: a coarse one (the text at its full weight) orders every
+        # candidate; the tight one (the text worked out) is taken only of
+        # those the coarse one cannot yet rule out, best first.
+        coarse = sorted(
+            (-_at_most(facts, skill_ids, genre_ids, None), facts.newest_first, facts.request.id)
+            for facts in open_to_them.values()
         )
-        best: list[Suggestion] = []
-        for bound, facts in bounded:
-            if len(best) >= count and extra is not None and bound + extra < best[count - 1].score:
-                break  # nothing further down can enter the best few
-            request = facts.request
+        tight: list[tuple[float, float, int]] = []  # a heap
+        position, best = 0, []
+        while True:
+            while position < len(coarse) and (not tight or coarse[position][0] <= tight[0][0]):
+                _, newest_first, request_id = coarse[position]
+                facts = open_to_them[request_id]
+                bound = _at_most(facts, skill_ids, genre_ids, words)
+                heapq.heappush(tight, (-bound, newest_first, request_id))
+                position += 1
+            if not tight:
+                break
+            negative_bound, _, request_id = heapq.heappop(tight)
+            full = len(best) >= count and extra is not None
+            if full and -negative_bound + extra < best[count - 1].score:
+                break  # nothing left can enter the best few
+            request = open_to_them[request_id].request
             suggestion = score_request(
                 volunteer,
                 words,
@@ -380,9 +399,8 @@ def fitting_requests(
                 now,
             )
             if extra is None:
-                extra = sum(
-                    WEIGHTS.get(name, 1.0) for name in suggestion.signals if name not in _BOUNDED
-                )
+                unknown = set(suggestion.signals) - _BOUNDED
+                extra = sum(WEIGHTS.get(name, 1.0) for name in unknown)
             best.append(suggestion)
             best.sort(key=_order)
             del best[count:]

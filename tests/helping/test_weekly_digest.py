@@ -350,3 +350,10 @@ def test_the_batch_chooses_what_the_engine_suggests_to_each_volunteer(
             (s.request.id, round(s.score, 9), s.reasons) for s in alone
         ]
     assert any(len(found) == 3 for found in batch.values())
+
+
+def test_the_volunteer_page_points_to_the_weekly_email(app, client, auth, vic):
+    auth.login("vic@example.com")
+    html = client.get("/offer").get_data(as_text=True)
+    assert "Open requests that fit you" in html
+    assert 'href="/notifications/preferences#kind_requests_that_fit"' in html
