@@ -186,6 +186,9 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
         "CHECK_INS_MAX": _int("CHECK_INS_MAX", 2),
         "CHECK_IN_LINK_DAYS": _int("CHECK_IN_LINK_DAYS", 14),
         "CLOSURE_WORD_DAYS": _int("CLOSURE_WORD_DAYS", 30),
+        # The weekly digest of requests that fit (community/helping/fitting.py):
+        # at most this many requests in one volunteer's weekly email.
+        "WEEKLY_DIGEST_REQUESTS": _int("WEEKLY_DIGEST_REQUESTS", 5),
         # Chat: messages a member may send, and how long a message stays unread
         # before the recipient gets one email for the conversation.
         "CHAT_RATE_LIMIT": env.get("CHAT_RATE_LIMIT", "30 per minute"),

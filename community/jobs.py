@@ -109,6 +109,12 @@ PERIODIC: tuple[PeriodicJob, ...] = (
         "Send each member who asked for one their daily digest, once a day.",
     ),
     PeriodicJob(
+        "send-weekly-request-digests",
+        "community.helping.fitting:send_weekly_digests",
+        3600,
+        "Email volunteers who chose it, once a week, the open requests that fit them.",
+    ),
+    PeriodicJob(
         "remind-expiring-requests",
         "community.helping.requests:send_expiry_reminders",
         3600,

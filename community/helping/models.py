@@ -386,3 +386,35 @@ class MatchClosure(db.Model):
 
     match: Mapped[Match] = relationship()
     user: Mapped[User] = relationship()  # noqa: F821
+
+
+class RequestDigest(db.Model):
+    """A volunteer's weekly email of open requests that fit them, as made.
+
+    One row each time the weekly job looks at a volunteer, with how many
+    requests went out (0: nothing fit, and no email was sent), so that
+    nobody is looked at, or written to, twice in seven days.
+    """
+
+    __tablename__ = "request_digests"
+    __table_args__ = (Index("ix_request_digests_volunteer_made", "volunteer_id", "made_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    made_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    request_count: Mapped[int] = mapped_column(default=0)
+
+
+class RequestDigestItem(db.Model):
+    """A request shown to a volunteer in a weekly digest: never shown to them again."""
+
+    __tablename__ = "request_digest_items"
+    __table_args__ = (Index("ix_request_digest_items_request", "request_id"),)
+
+    volunteer_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("help_requests.id", ondelete="CASCADE"), primary_key=True
+    )
+    digest_id: Mapped[int] = mapped_column(ForeignKey("request_digests.id", ondelete="CASCADE"))

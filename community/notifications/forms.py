@@ -5,7 +5,7 @@ from __future__ import annotations
 from wtforms import RadioField, SelectChoice
 
 from community.forms import KindredForm
-from community.notifications.kinds import DELIVERIES, KINDS
+from community.notifications.kinds import KINDS
 
 
 def preferences_form(current: dict[str, str]) -> KindredForm:
@@ -20,7 +20,7 @@ def preferences_form(current: dict[str, str]) -> KindredForm:
             f"kind_{name}",
             RadioField(
                 kind.label,
-                choices=[SelectChoice(value, label) for value, label in DELIVERIES.items()],
+                choices=[SelectChoice(value, label) for value, label in kind.choices().items()],
                 default=current[name],
             ),
         )

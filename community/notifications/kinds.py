@@ -10,11 +10,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 IMMEDIATE, DAILY, OFF = "immediate", "daily", "off"
+# A kind that is itself a weekly round-up (its own job makes the email)
+# offers WEEKLY; see NotificationKind.deliveries.
+WEEKLY = "weekly"
 DELIVERIES = {
     IMMEDIATE: "Email me straight away",
     DAILY: "Include in a daily digest",
+    WEEKLY: "Email me once a week",
     OFF: "Only show it on the site",
 }
+# What most kinds offer. Every kind offers OFF (unsubscribing sets it).
+USUAL_DELIVERIES = (IMMEDIATE, DAILY, OFF)
 
 
 @dataclass(frozen=True)
@@ -37,6 +43,12 @@ class NotificationKind:
     # conversation's next message is news once the last one was read).
     same_thing: tuple[str, ...] = field(default=())
     repeat_while_unread: bool = False
+    # The choices the preferences page offers for it, in DELIVERIES' order.
+    deliveries: tuple[str, ...] = USUAL_DELIVERIES
+
+    def choices(self) -> dict[str, str]:
+        """The deliveries a member may choose for this kind, with their words."""
+        return {value: label for value, label in DELIVERIES.items() if value in self.deliveries}
 
 
 KINDS: dict[str, NotificationKind] = {
@@ -210,6 +222,15 @@ KINDS: dict[str, NotificationKind] = {
             link_args=("request_id",),
             email_template="request_ask",
             same_thing=("request_id",),
+        ),
+        NotificationKind(
+            "requests_that_fit",
+            "Open requests that fit you (a weekly email, only when there are some)",
+            "{count} open {requests} could use what you offer, like “{title}”: {reasons}.",
+            "helping.board",
+            default_delivery=OFF,
+            deliveries=(WEEKLY, OFF),
+            email_template="requests_that_fit",
         ),
         NotificationKind(
             "pledge_nudge",

@@ -11,7 +11,7 @@ from sqlalchemy import func, select, update
 from community.db import db, utcnow
 from community.mail.outbox import queue_email
 from community.mail.unsubscribe import ALL_KINDS
-from community.notifications.kinds import DAILY, DELIVERIES, IMMEDIATE, KINDS, OFF, kind
+from community.notifications.kinds import DAILY, IMMEDIATE, KINDS, OFF, WEEKLY, kind
 from community.notifications.models import Notification, NotificationPreference
 from community.urls import external_url
 
@@ -34,7 +34,9 @@ def notify(
     """Tell ``user`` of an event: an in-app notification, and an email by their choice.
 
     ``immediate`` queues an email now (sent after commit); ``daily`` leaves it
-    for the digest job; ``off`` keeps it on the site only. ``email_context``
+    for the digest job; ``off`` keeps it on the site only; ``weekly`` (only a
+    weekly round-up kind offers it) is on the site only too, since the job
+    that makes the round-up sends its own email. ``email_context``
     feeds a kind's own email template (see NotificationKind.email_template).
     """
     notification_kind = kind(kind_name)
@@ -57,6 +59,18 @@ def notify(
             kind_label=notification_kind.label,
             **(email_context or {}),
         )
+    return notification
+
+
+def record_round_up(user_id: int, kind_name: str, data: dict[str, Any]) -> Notification:
+    """The in-app notification of a weekly round-up that its own job emails
+    (the member chose WEEKLY for ``kind_name``, so notify() would send no email
+    either). No query of its own, for jobs that write to many members: the
+    row goes in with the caller's next flush."""
+    if WEEKLY not in kind(kind_name).deliveries:
+        raise ValueError(f"{kind_name!r} is not a weekly round-up")
+    notification = Notification(user_id=user_id, kind=kind_name, data=data, delivery=WEEKLY)
+    db.session.add(notification)
     return notification
 
 
@@ -155,9 +169,8 @@ def set_preferences(user_id: int, deliveries: dict[str, str]) -> None:
 
 
 def set_preference(user_id: int, kind_name: str, delivery: str) -> None:
-    kind(kind_name)
-    if delivery not in DELIVERIES:
-        raise ValueError(f"unknown delivery {delivery!r}")
+    if delivery not in kind(kind_name).deliveries:
+        raise ValueError(f"delivery {delivery!r} is not offered for {kind_name!r}")
     row = db.session.scalar(
         select(NotificationPreference).where(
             NotificationPreference.user_id == user_id, NotificationPreference.kind == kind_name
@@ -195,6 +208,7 @@ __all__ = [
     "DAILY",
     "IMMEDIATE",
     "OFF",
+    "WEEKLY",
     "delivery_for",
     "mark_read",
     "notifications_page",
