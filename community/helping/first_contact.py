@@ -35,11 +35,13 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
 from community import jobs
-from community.chat.service import conversation_id_of_match, first_writes_of_matches
+from community.accounts.models import User
+from community.chat.service import conversation_ids_of_matches, first_writes_of_matches
 from community.db import db, utcnow
 from community.helping.introductions import suggested_first_message
 from community.helping.models import Match, MatchStatus
 from community.notifications.service import notify
+from community.profiles.models import Profile
 from community.urls import external_url
 
 # How many due reminders one run of the job takes per side; the next run
@@ -96,30 +98,39 @@ def first_contact_of(match: Match, viewer_id: int) -> FirstContact:
 
 def _claim(match_id: int, column, now: datetime) -> bool:
     """Take one due reminder: empty its due time, if it is still set and due."""
-    return (
-        db.session.execute(
+    return match_id in _claim_all([match_id], column, now)
+
+
+def _claim_all(match_ids: list[int], column, now: datetime) -> set[int]:
+    """Take the due reminders of ``match_ids`` at once: empty the due times that
+    are still set and due, in one UPDATE; the ids of those taken."""
+    if not match_ids:
+        return set()
+    return set(
+        db.session.scalars(
             update(Match)
-            .where(Match.id == match_id, column.is_not(None), column <= now)
+            .where(Match.id.in_(match_ids), column.is_not(None), column <= now)
             .values({column.key: None})
+            .returning(Match.id)
             .execution_options(synchronize_session=False)
-        ).rowcount
-        == 1
+        )
     )
 
 
-def _clear(match_id: int) -> None:
-    """No reminder is needed any more for this match (someone wrote, or it ended)."""
+def _clear(match_ids: list[int]) -> None:
+    """No reminder is needed any more for these matches (someone wrote, or it ended)."""
+    if not match_ids:
+        return
     db.session.execute(
         update(Match)
-        .where(Match.id == match_id)
+        .where(Match.id.in_(match_ids))
         .values(helper_reminder_due_at=None, requester_reminder_due_at=None)
         .execution_options(synchronize_session=False)
     )
 
 
-def _remind(match: Match, *, helper: bool) -> None:
+def _remind(match: Match, conversation_id: int, *, helper: bool) -> None:
     me, other = (match.helper, match.requester) if helper else (match.requester, match.helper)
-    conversation_id = conversation_id_of_match(match.id)
     first_message = suggested_first_message(me, other, match.request, i_am_helper=helper)
     notify(
         me,
@@ -148,7 +159,9 @@ def send_first_contact_reminders() -> int:
     the requesters'. A periodic job; commits. Returns how many were sent.
 
     Safe to run twice: each reminder is claimed before it is sent (see the
-    module's docstring).
+    module's docstring). A constant number of statements per batch besides
+    the notifications themselves: one read, the chats' writes and ids, one
+    claiming UPDATE, one clearing UPDATE.
     """
     now = utcnow()
     sent = 0
@@ -163,22 +176,28 @@ def send_first_contact_reminders() -> int:
             .limit(BATCH)
             .options(
                 joinedload(Match.request),
-                joinedload(Match.requester),
-                joinedload(Match.helper),
+                # What the suggested first message reads of each member.
+                joinedload(Match.requester).joinedload(User.profile).selectinload(Profile.genres),
+                joinedload(Match.helper).joinedload(User.profile).selectinload(Profile.genres),
             )
         ).all()
-        writes = first_writes_of_matches([match.id for match in due])
+        ids = [match.id for match in due]
+        writes = first_writes_of_matches(ids)
+        conversations = conversation_ids_of_matches(ids)
+        claimed = _claim_all(ids, column, now)  # what another run took is left out
+        unneeded = []
         for match in due:
-            if not _claim(match.id, column, now):
-                continue  # another run took it
+            if match.id not in claimed:
+                continue
             written = writes.get(match.id)
             if (
                 match.status != MatchStatus.ACTIVE
                 or written is None  # no chat to send them to (never, in practice)
                 or any(at is not None for at in written.values())
             ):
-                _clear(match.id)
+                unneeded.append(match.id)
                 continue
-            _remind(match, helper=helper)
+            _remind(match, conversations[match.id], helper=helper)
             sent += 1
+        _clear(unneeded)
     return sent
