@@ -18,10 +18,11 @@ site only).
 
 The due times live on the match (``helper_reminder_due_at``,
 ``requester_reminder_due_at``), each with an index, so the periodic job
-(:func:`send_first_contact_reminders`) reads only what is due. A reminder is
-claimed by one conditional UPDATE that empties its due time, so a job run
-twice (or by two schedulers) sends it once; a due time whose match has ended
-or whose members have written is emptied without a word. Later timers of a
+(:func:`send_first_contact_reminders`) reads only what is due, and hands the
+sending to a job of its own (:func:`send_reminders`). A reminder is claimed
+by a conditional UPDATE that empties its due time, so a job run twice (or by
+two schedulers) sends it once; a due time whose match has ended or whose
+members have written is emptied without a word. Later timers of a
 match (check-ins) follow the same shape: a due column, its index, a claim.
 """
 
@@ -153,51 +154,83 @@ def _remind(match: Match, conversation_id: int, *, helper: bool) -> None:
     )
 
 
+def _due_column(helper: bool):
+    return Match.helper_reminder_due_at if helper else Match.requester_reminder_due_at
+
+
 @jobs.commits
 def send_first_contact_reminders() -> int:
-    """Send the first-contact reminders that are due: the helpers' first, then
-    the requesters'. A periodic job; commits. Returns how many were sent.
+    """Find the first-contact reminders that are due, the helpers' and the
+    requesters', and hand each batch to a job (:func:`send_reminders`) that
+    claims and sends them. A periodic job; commits. Returns how many were
+    handed out.
 
-    Safe to run twice: each reminder is claimed before it is sent (see the
-    module's docstring). A constant number of statements per batch besides
-    the notifications themselves: one read, the chats' writes and ids, one
-    claiming UPDATE, one clearing UPDATE.
+    Its run is a few indexed statements whatever the number of matches: the
+    due times (by their indexes), who has written (one query); due times that
+    no longer need a reminder (someone wrote, the match ended) are emptied
+    here without a word. The sending, one notification and maybe an email
+    each, happens in the job, after this commits: on a worker with Redis, so
+    the scheduler is never held by it. A batch whose job is lost (Redis down
+    at the commit) keeps its due times and is found again by the next run.
     """
     now = utcnow()
-    sent = 0
-    for column, helper in (
-        (Match.helper_reminder_due_at, True),
-        (Match.requester_reminder_due_at, False),
-    ):
-        due = db.session.scalars(
-            select(Match)
-            .where(column <= now)
-            .order_by(column)
-            .limit(BATCH)
-            .options(
-                joinedload(Match.request),
-                # What the suggested first message reads of each member.
-                joinedload(Match.requester).joinedload(User.profile).selectinload(Profile.genres),
-                joinedload(Match.helper).joinedload(User.profile).selectinload(Profile.genres),
-            )
+    handed = 0
+    for helper in (True, False):
+        column = _due_column(helper)
+        due = db.session.execute(
+            select(Match.id, Match.status).where(column <= now).order_by(column).limit(BATCH)
         ).all()
-        ids = [match.id for match in due]
-        writes = first_writes_of_matches(ids)
-        conversations = conversation_ids_of_matches(ids)
-        claimed = _claim_all(ids, column, now)  # what another run took is left out
-        unneeded = []
-        for match in due:
-            if match.id not in claimed:
-                continue
-            written = writes.get(match.id)
-            if (
-                match.status != MatchStatus.ACTIVE
-                or written is None  # no chat to send them to (never, in practice)
-                or any(at is not None for at in written.values())
-            ):
-                unneeded.append(match.id)
-                continue
-            _remind(match, conversations[match.id], helper=helper)
-            sent += 1
-        _clear(unneeded)
+        writes = first_writes_of_matches([match_id for match_id, _ in due])
+        needed = [match_id for match_id, status in due if _needs_reminder(status, writes, match_id)]
+        _clear(sorted({match_id for match_id, _ in due} - set(needed)))
+        if needed:
+            jobs.enqueue(send_reminders, needed, helper)
+            handed += len(needed)
+    return handed
+
+
+def _needs_reminder(status: str, writes: dict, match_id: int) -> bool:
+    written = writes.get(match_id)
+    return (
+        status == MatchStatus.ACTIVE
+        and written is not None  # a chat to send them to (always, in practice)
+        and not any(at is not None for at in written.values())
+    )
+
+
+@jobs.commits
+def send_reminders(match_ids: list[int], helper: bool) -> int:
+    """Send the due reminders of ``match_ids`` (the helpers' or the
+    requesters'): a job queued by :func:`send_first_contact_reminders`;
+    commits. Returns how many were sent.
+
+    Safe to run twice, and alongside another run: each reminder is claimed
+    (its due time emptied, in one UPDATE for the batch) before it is sent, and
+    the chat is read again, so one somebody wrote in meanwhile is only cleared.
+    """
+    column = _due_column(helper)
+    claimed = _claim_all(list(match_ids), column, utcnow())  # what another run took is left out
+    if not claimed:
+        return 0
+    due = db.session.scalars(
+        select(Match)
+        .where(Match.id.in_(claimed))
+        .order_by(Match.id)
+        .options(
+            joinedload(Match.request),
+            # What the suggested first message reads of each member.
+            joinedload(Match.requester).joinedload(User.profile).selectinload(Profile.genres),
+            joinedload(Match.helper).joinedload(User.profile).selectinload(Profile.genres),
+        )
+    ).all()
+    writes = first_writes_of_matches(claimed)
+    conversations = conversation_ids_of_matches(claimed)
+    sent, unneeded = 0, []
+    for match in due:
+        if not _needs_reminder(match.status, writes, match.id):
+            unneeded.append(match.id)
+            continue
+        _remind(match, conversations[match.id], helper=helper)
+        sent += 1
+    _clear(unneeded)
     return sent
