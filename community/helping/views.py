@@ -32,6 +32,7 @@ from datetime import datetime
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from community.accounts.forms import ConfirmForm
 from community.accounts.models import User
@@ -41,6 +42,7 @@ from community.extensions import csrf
 from community.helping import (
     answers,
     asks,
+    board_cache,
     capacity,
     matches,
     matching,
@@ -126,13 +128,35 @@ def board():
     filters = form.to_filters()
     reasons: dict[int, list[str]] = {}
     page = None
+    items, profiles = [], {}
     if form.order.data == "best":
         suggestions = _narrow(matching.suggest_requests(current_user), filters)
         items = [suggestion.request for suggestion in suggestions]
         reasons = {suggestion.request.id: suggestion.reasons for suggestion in suggestions}
-    else:
-        page = requests.board_page(filters, page_number())
-        items = page.items
+        profiles = requests.requester_profiles(items)
+    args = form.args()
+    filter_args = {k: v for k, v in args.items() if k != "order"}
+    cards = None
+    if form.order.data != "best":
+        number = page_number()
+
+        def render_cards() -> str:
+            page = requests.board_page(filters, number)
+            return render_template(
+                "helping/_board_cards.html",
+                items=page.items,
+                page=page,
+                reasons={},
+                best=False,
+                profiles=requests.requester_profiles(page.items),
+                args=args,
+                filter_args=filter_args,
+            )
+
+        # The same cards for every member: rendered once per version (board_cache),
+        # by the autoescaping template above, so the kept HTML is safe to insert.
+        kept = board_cache.cards((tuple(sorted(args.items())), number), render_cards)
+        cards = Markup(kept)  # noqa: S704
     return render_template(
         "helping/board.html",
         form=form,
@@ -140,9 +164,10 @@ def board():
         page=page,
         reasons=reasons,
         best=form.order.data == "best",
-        profiles=requests.requester_profiles(items),
-        args=form.args(),
-        filter_args={k: v for k, v in form.args().items() if k != "order"},
+        profiles=profiles,
+        cards=cards,
+        args=args,
+        filter_args=filter_args,
     )
 
 
