@@ -136,8 +136,18 @@ def board():
         profiles = requests.requester_profiles(items)
     args = form.args()
     filter_args = {k: v for k, v in args.items() if k != "order"}
+    best = form.order.data == "best"
+    # Its options (every skill and genre) are the same for everyone: rendered once.
+    filters_form = Markup(  # noqa: S704  (our autoescaping template's output)
+        board_cache.cards(
+            ("filters", tuple(sorted(args.items()))),
+            lambda: render_template(
+                "helping/_board_filters.html", form=form, best=best, filter_args=filter_args
+            ),
+        )
+    )
     cards = None
-    if form.order.data != "best":
+    if not best:
         number = page_number()
 
         def render_cards() -> str:
@@ -163,9 +173,10 @@ def board():
         items=items,
         page=page,
         reasons=reasons,
-        best=form.order.data == "best",
+        best=best,
         profiles=profiles,
         cards=cards,
+        filters_form=filters_form,
         args=args,
         filter_args=filter_args,
     )
