@@ -28,7 +28,7 @@ from community.cli import register_cli
 from community.config import load_config
 from community.db import ID_MAX, install_session_hooks
 from community.extensions import csrf, db, limiter, login_manager, migrate, socketio
-from community.helping import withdrawal
+from community.helping import board_cache, withdrawal
 from community.helping.views import bp as helping_bp
 from community.kindness.views import bp as kindness_bp
 from community.manuscripts.views import bp as manuscripts_bp
@@ -85,6 +85,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 def _init_extensions(app: Flask) -> None:
     db.init_app(app)
     install_session_hooks()
+    board_cache.install()
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)

@@ -103,6 +103,17 @@ def conversation_id_of_match(match_id: int) -> int | None:
     return db.session.scalar(select(Conversation.id).where(Conversation.match_id == match_id))
 
 
+def conversation_ids_of_matches(match_ids) -> dict[int, int]:
+    """The ids of the conversations of ``match_ids`` (those opened), by match id.
+    One query."""
+    rows = db.session.execute(
+        select(Conversation.match_id, Conversation.id).where(
+            Conversation.match_id.in_(list(match_ids))
+        )
+    )
+    return dict(rows.tuples().all())
+
+
 def first_writes_of_matches(match_ids) -> dict[int, dict[int, datetime | None]]:
     """For each match of ``match_ids`` that has a conversation: when each of its
     two members first wrote there (None: not yet). One query."""

@@ -8,8 +8,9 @@ exactly as a decline does (:func:`community.helping.answers.close_unanswered`):
 a pending answer holds no place on the request and none of the volunteer's
 monthly capacity, so there is nothing else to give back.
 
-The other side gets a kind note through the notification preferences, and
-the silent side is told nothing (nobody is told off for not answering):
+The other side gets a kind note through the notification preferences (its
+own job, :func:`send_expiry_note`, queued when the expiry commits), and the
+silent side is told nothing (nobody is told off for not answering):
 
 * an expired invitation: the requester reads "Ben could not take this on
   right now; here are others who could help", with the next best
@@ -104,17 +105,36 @@ def _note_to_volunteer(answer: Answer) -> None:
 
 
 def expire(answer: Answer, now: datetime) -> None:
-    """End one claimed, due answer as a decline would, and tell the other side
-    kindly (not when the request has stopped taking help, or the two have
-    blocked each other: then there is nothing useful to say). Flushes."""
+    """End one claimed, due answer as a decline would, and queue the kind note
+    to the other side (:func:`send_expiry_note`, after commit). Flushes."""
     close_unanswered(answer, "", now, expired=True)
+    jobs.enqueue(send_expiry_note, answer.id)
+
+
+@jobs.commits
+def send_expiry_note(answer_id: int) -> bool:
+    """Tell the other side of an expired answer, kindly: a job, run after the
+    expiry commits. Nothing when the answer was not expired, the request has
+    stopped taking help, or the two have blocked each other (then there is
+    nothing useful to say). Returns whether a note was written.
+
+    Its own job because the requester's note names the next best volunteers,
+    which asks the matching engine: the periodic job stays a few indexed
+    statements per expiry, and a backlog does not hold one long transaction.
+    Safe to run twice: a second note about the same answer is a repeat
+    (the kinds' ``same_thing``), which :func:`notify` does not send again.
+    """
+    answer = db.session.get(Answer, answer_id)
+    if answer is None or answer.expired_at is None:
+        return False
     request = answer.request
     if not request.is_open or blocks.is_blocked_between(answer.volunteer_id, request.requester_id):
-        return
+        return False
     if answer.kind == AnswerKind.INVITATION:
         _note_to_requester(answer)
     else:
         _note_to_volunteer(answer)
+    return True
 
 
 @jobs.commits

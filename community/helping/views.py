@@ -32,6 +32,7 @@ from datetime import datetime
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from community.accounts.forms import ConfirmForm
 from community.accounts.models import User
@@ -41,6 +42,7 @@ from community.extensions import csrf
 from community.helping import (
     answers,
     asks,
+    board_cache,
     capacity,
     check_ins,
     closure,
@@ -139,23 +141,57 @@ def board():
     filters = form.to_filters()
     reasons: dict[int, list[str]] = {}
     page = None
+    items, profiles = [], {}
     if form.order.data == "best":
         suggestions = _narrow(matching.suggest_requests(current_user), filters)
         items = [suggestion.request for suggestion in suggestions]
         reasons = {suggestion.request.id: suggestion.reasons for suggestion in suggestions}
-    else:
-        page = requests.board_page(filters, page_number())
-        items = page.items
+        profiles = requests.requester_profiles(items)
+    args = form.args()
+    filter_args = {k: v for k, v in args.items() if k != "order"}
+    best = form.order.data == "best"
+    # Its options (every skill and genre) are the same for everyone: rendered once.
+    filters_form = Markup(  # noqa: S704  (our autoescaping template's output)
+        board_cache.cards(
+            ("filters", tuple(sorted(args.items()))),
+            lambda: render_template(
+                "helping/_board_filters.html", form=form, best=best, filter_args=filter_args
+            ),
+        )
+    )
+    cards = None
+    if not best:
+        number = page_number()
+
+        def render_cards() -> str:
+            page = requests.board_page(filters, number)
+            return render_template(
+                "helping/_board_cards.html",
+                items=page.items,
+                page=page,
+                reasons={},
+                best=False,
+                profiles=requests.requester_profiles(page.items),
+                args=args,
+                filter_args=filter_args,
+            )
+
+        # The same cards for every member: rendered once per version (board_cache),
+        # by the autoescaping template above, so the kept HTML is safe to insert.
+        kept = board_cache.cards((tuple(sorted(args.items())), number), render_cards)
+        cards = Markup(kept)  # noqa: S704
     return render_template(
         "helping/board.html",
         form=form,
         items=items,
         page=page,
         reasons=reasons,
-        best=form.order.data == "best",
-        profiles=requests.requester_profiles(items),
-        args=form.args(),
-        filter_args={k: v for k, v in form.args().items() if k != "order"},
+        best=best,
+        profiles=profiles,
+        cards=cards,
+        filters_form=filters_form,
+        args=args,
+        filter_args=filter_args,
     )
 
 

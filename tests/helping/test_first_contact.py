@@ -212,6 +212,32 @@ def test_a_run_twice_at_once_sends_once(app, pair):
     assert notifications_of(vic, "first_contact") == []
 
 
+def test_one_run_claims_every_due_match_at_once(app, make_user, count_queries):
+    """However many reminders are due, the job reads, claims and clears them in
+    a fixed number of statements on matches (the notifications are the rest)."""
+    pairs = [
+        make_match(
+            make_user(email=f"asker{n}@example.com", display_name=f"Asker {n}"),
+            make_user(email=f"helper{n}@example.com", display_name=f"Helper {n}"),
+        )
+        for n in range(4)
+    ]
+    write(reload(pairs[3][0]).requester, pairs[3][1])  # one chat has begun
+    for match, _ in pairs:
+        time_passes(match, hours(app, "FIRST_CONTACT_REMINDER_HOURS") + MINUTE)
+    with count_queries() as counter:
+        assert remind() == 3
+    updates = [s for s in counter.statements if s.lstrip().upper().startswith("UPDATE MATCHES")]
+    assert len(updates) == 2  # one claim, one clearing (of the match whose chat began)
+    for match, _ in pairs[:3]:
+        assert len(notifications_of(reload(match).helper, "first_contact")) == 1
+        assert reload(match).helper_reminder_due_at is None
+    assert notifications_of(reload(pairs[3][0]).helper, "first_contact") == []
+    assert reload(pairs[3][0]).helper_reminder_due_at is None
+    assert reload(pairs[3][0]).requester_reminder_due_at is None
+    assert remind() == 0  # once, not twice
+
+
 def test_the_periodic_job_and_its_command(app, pair):
     ann, vic, match, _ = pair
     time_passes(match, timedelta(days=3))

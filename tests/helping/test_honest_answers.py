@@ -135,6 +135,25 @@ def test_an_offer_expires_with_a_thank_you_to_the_volunteer(app, ann, ben, make_
     assert notifications_of(ann, "invitation_expired") == []
 
 
+def test_the_note_is_its_own_job_and_written_once(app, ann, ben, cara, make_request):
+    """The periodic job only expires (a few indexed statements each); the note,
+    which asks the matching engine for the next best volunteers, is a job of
+    its own queued after the commit, and running it again writes nothing more."""
+    invitation = invite(ann, make_request(ann), ben)
+    offer = answer(cara, make_request(ann, title="Second book"))
+    assert honest.send_expiry_note(invitation.id) is False  # not expired: nothing to say
+    assert notifications_of(ann, "invitation_expired") == []
+
+    assert expire_at(utcnow() + timedelta(days=6)) == 2
+    assert len(notifications_of(ann, "invitation_expired")) == 1
+    assert len(notifications_of(cara, "answer_expired")) == 1
+    # A second run of either note (a retried job) is a repeat, not sent again.
+    assert honest.send_expiry_note(invitation.id) is True
+    assert honest.send_expiry_note(offer.id) is True
+    assert len(notifications_of(ann, "invitation_expired")) == 1
+    assert len(notifications_of(cara, "answer_expired")) == 1
+
+
 @pytest.mark.parametrize("act", ["accept", "decline", "withdraw"])
 def test_acting_before_expiry_stops_it(app, ann, ben, make_request, act):
     request = make_request(ann)
