@@ -18,6 +18,7 @@ from community.kindness.models import (
     KindnessPrivacy,
     MemberRipples,
     Pledge,
+    RippleMemberState,
     RippleState,
     Thanks,
 )
@@ -76,6 +77,7 @@ __all__ = [
     "QuestionAnswer",
     "Reader",
     "Report",
+    "RippleMemberState",
     "RippleState",
     "Skill",
     "Thanks",

@@ -354,6 +354,10 @@ class Ripples:
         """The number of acts."""
         return len(self._helper)
 
+    def newest_time(self) -> float | None:
+        """The time of the newest act (None if there is none)."""
+        return self._at[len(self._at) - 1] if len(self._at) else None
+
     def act(self, position: int) -> Act:
         return Act(
             self._helper[position], self._helped[position], self._at[position], self._key[position]

@@ -1,0 +1,163 @@
+"""The ripples engine's state in the database: a header row and one row per member.
+
+The state of a large community is far too big to load and save whole after
+every act (about 700 MB at a million acts, and PostgreSQL refuses a value
+over 1 GB). It is kept as the engine's header (:class:`RippleState`, one
+small row) and two records per member (:class:`RippleMemberState`: the
+members whose help reaches them, and the acts into them with their chain
+lengths). The incremental job opens a *partial* state that reads a member's
+row the first time the engine looks at them, adds the new acts, and writes
+back only the rows they changed: a few members' rows and the header.
+
+Generations: member rows carry the generation of the header that owns them.
+A rebuild writes its rows under a new generation, points the header at it
+and deletes the old rows, all in its one transaction, so a reader sees one
+generation or the other, never a mix. Both jobs hold the ripples lock for
+their whole transaction (see :mod:`community.kindness.jobs`), which is also
+what makes "update the rows read" safe: nobody else writes them meanwhile.
+
+These functions flush, never commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy import delete, insert, select, update
+
+from community.db import db, utcnow
+from community.kindness import ripples
+from community.kindness.models import RippleMemberState, RippleState
+
+STATE_ID = 1
+LOAD_CHUNK = 5_000  # members per query when loading many rows at once
+WRITE_CHUNK = 1_000  # rows per statement when a rebuild writes the whole state
+
+
+@dataclass
+class StoredState:
+    """An open partial state and what its loads found (which members have a row)."""
+
+    row: RippleState
+    engine: ripples.Ripples = field(init=False)
+    existing: set[int] = field(default_factory=set)
+    rows_read: int = 0
+    bytes_read: int = 0
+
+    def load(self, members: list[int]) -> dict[int, tuple[bytes | None, bytes | None]]:
+        found = {}
+        for start in range(0, len(members), LOAD_CHUNK):
+            chunk = members[start : start + LOAD_CHUNK]
+            for member, reach, acts in db.session.execute(
+                select(
+                    RippleMemberState.member_id, RippleMemberState.reach, RippleMemberState.acts
+                ).where(
+                    RippleMemberState.generation == self.row.generation,
+                    RippleMemberState.member_id.in_(chunk),
+                )
+            ):
+                found[member] = (reach, acts)
+                self.bytes_read += len(reach or b"") + len(acts or b"")
+        self.existing.update(found)
+        self.rows_read += len(found)
+        return found
+
+
+def open_state(row: RippleState) -> StoredState:
+    """The stored state behind ``row`` as a partial engine (nothing read yet
+    but the header)."""
+    stored = StoredState(row)
+    stored.engine = ripples.Ripples.open(row.header, stored.load)
+    return stored
+
+
+def save_changes(stored: StoredState, last_act_id: int) -> int:
+    """Write the rows the engine changed, and the header; returns the bytes
+    of state written (records and header)."""
+    engine, generation = stored.engine, stored.row.generation
+    reach_changed, acts_changed = engine.changed_records()
+    inserts, updates, written = [], [], 0
+    for member in sorted(reach_changed | acts_changed):
+        reach, acts = engine.member_records(member)
+        if member not in stored.existing:
+            inserts.append(
+                {"generation": generation, "member_id": member, "reach": reach, "acts": acts}
+            )
+            written += len(reach or b"") + len(acts or b"")
+            continue
+        values = {"generation": generation, "member_id": member}
+        if member in reach_changed:
+            values["reach"] = reach
+            written += len(reach or b"")
+        if member in acts_changed:
+            values["acts"] = acts
+            written += len(acts or b"")
+        updates.append(values)
+    if inserts:
+        db.session.execute(insert(RippleMemberState), inserts)
+        stored.existing.update(values["member_id"] for values in inserts)
+    # Bulk UPDATE by primary key, one statement per set of columns.
+    key = {"generation", "member_id"}
+    for columns in ({"reach", "acts"}, {"reach"}, {"acts"}):
+        group = [values for values in updates if values.keys() - key == columns]
+        if group:
+            db.session.execute(update(RippleMemberState), group)
+    header = engine.header_bytes()
+    row = stored.row
+    row.header = header
+    row.acts = len(engine)
+    row.last_act_id = last_act_id
+    row.built_at = utcnow()
+    engine.forget_changes()
+    db.session.flush()
+    return written + len(header)
+
+
+def replace_state(
+    row: RippleState | None,
+    engine: ripples.Ripples,
+    last_act_id: int,
+    progress: ripples.Progress | None = None,
+) -> RippleState:
+    """Store a whole state (a rebuild's) as a new generation, make it the
+    current one and delete the rows of any other. ``progress`` is called as
+    ``progress("store", members written, members in all)``."""
+    generation = row.generation + 1 if row is not None else 1
+    members = engine.members()
+    # No row of this generation should exist (a rebuild that failed rolled
+    # back); if one does, it is not ours to keep.
+    db.session.execute(delete(RippleMemberState).where(RippleMemberState.generation == generation))
+    batch: list[dict] = []
+    for done, (member, reach, acts) in enumerate(engine.all_member_records(), start=1):
+        batch.append({"generation": generation, "member_id": member, "reach": reach, "acts": acts})
+        if len(batch) == WRITE_CHUNK:
+            db.session.execute(insert(RippleMemberState), batch)
+            batch = []
+            if progress:
+                progress("store", done, len(members))
+    if batch:
+        db.session.execute(insert(RippleMemberState), batch)
+    if progress:
+        progress("store", len(members), len(members))
+    db.session.execute(delete(RippleMemberState).where(RippleMemberState.generation != generation))
+    if row is None:
+        row = RippleState(id=STATE_ID)
+        db.session.add(row)
+    row.generation = generation
+    row.header = engine.header_bytes()
+    row.acts = len(engine)
+    row.last_act_id = last_act_id
+    row.built_at = utcnow()
+    db.session.flush()
+    return row
+
+
+def stored_whole(row: RippleState) -> ripples.Ripples:
+    """The whole stored state (for tests and checks: it reads every row)."""
+    records: Iterable = db.session.execute(
+        select(RippleMemberState.member_id, RippleMemberState.reach, RippleMemberState.acts).where(
+            RippleMemberState.generation == row.generation
+        )
+    )
+    return ripples.Ripples.from_records(row.header, records)
