@@ -24,7 +24,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from community.db import db, utcnow
 from community.kindness import ripples
@@ -33,15 +34,15 @@ from community.kindness.models import RippleMemberState, RippleState
 STATE_ID = 1
 LOAD_CHUNK = 5_000  # members per query when loading many rows at once
 WRITE_CHUNK = 1_000  # rows per statement when a rebuild writes the whole state
+UPSERT_CHUNK = 500  # rows per statement when a job writes back what it changed
 
 
 @dataclass
 class StoredState:
-    """An open partial state and what its loads found (which members have a row)."""
+    """An open partial state, and how much its loads read."""
 
     row: RippleState
     engine: ripples.Ripples = field(init=False)
-    existing: set[int] = field(default_factory=set)
     rows_read: int = 0
     bytes_read: int = 0
 
@@ -59,7 +60,6 @@ class StoredState:
             ):
                 found[member] = (reach, acts)
                 self.bytes_read += len(reach or b"") + len(acts or b"")
-        self.existing.update(found)
         self.rows_read += len(found)
         return found
 
@@ -77,32 +77,17 @@ def save_changes(stored: StoredState, last_act_id: int) -> int:
     of state written (records and header)."""
     engine, generation = stored.engine, stored.row.generation
     reach_changed, acts_changed = engine.changed_records()
-    inserts, updates, written = [], [], 0
+    rows, written = [], 0
     for member in sorted(reach_changed | acts_changed):
         reach, acts = engine.member_records(member)
-        if member not in stored.existing:
-            inserts.append(
-                {"generation": generation, "member_id": member, "reach": reach, "acts": acts}
-            )
-            written += len(reach or b"") + len(acts or b"")
-            continue
-        values = {"generation": generation, "member_id": member}
-        if member in reach_changed:
-            values["reach"] = reach
-            written += len(reach or b"")
-        if member in acts_changed:
-            values["acts"] = acts
-            written += len(acts or b"")
-        updates.append(values)
-    if inserts:
-        db.session.execute(insert(RippleMemberState), inserts)
-        stored.existing.update(values["member_id"] for values in inserts)
-    # Bulk UPDATE by primary key, one statement per set of columns.
-    key = {"generation", "member_id"}
-    for columns in ({"reach", "acts"}, {"reach"}, {"acts"}):
-        group = [values for values in updates if values.keys() - key == columns]
-        if group:
-            db.session.execute(update(RippleMemberState), group)
+        # None: unchanged (a stored record never becomes empty: reach sets and
+        # acts only grow), kept by the upsert's COALESCE.
+        reach = reach if member in reach_changed else None
+        acts = acts if member in acts_changed else None
+        rows.append({"generation": generation, "member_id": member, "reach": reach, "acts": acts})
+        written += len(reach or b"") + len(acts or b"")
+    for start in range(0, len(rows), UPSERT_CHUNK):
+        _upsert(rows[start : start + UPSERT_CHUNK])
     header = engine.header_bytes()
     row = stored.row
     row.header = header
@@ -112,6 +97,24 @@ def save_changes(stored: StoredState, last_act_id: int) -> int:
     engine.forget_changes()
     db.session.flush()
     return written + len(header)
+
+
+def _upsert(rows: list[dict]) -> None:
+    """Insert or update member rows in one statement (SQLite and PostgreSQL
+    both have INSERT ... ON CONFLICT); a None value leaves the stored one."""
+    dialect = db.session.get_bind().dialect.name
+    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(
+        RippleMemberState
+    ).values(rows)
+    table = RippleMemberState.__table__
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c.generation, table.c.member_id],
+        set_={
+            "reach": func.coalesce(statement.excluded.reach, table.c.reach),
+            "acts": func.coalesce(statement.excluded.acts, table.c.acts),
+        },
+    )
+    db.session.execute(statement)
 
 
 def replace_state(

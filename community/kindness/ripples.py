@@ -335,17 +335,21 @@ class Ripples:
             length = lengths[later] + 1
             # Acts into the helper, strictly before `later`, latest first: their
             # lengths never increase with time, so stop at the first long enough.
-            index = bisect_left(incoming, times[later], key=times.__getitem__) - 1
-            while index >= 0:
-                earlier = incoming[index]
-                if lengths[earlier] >= length:
-                    break
+            latest = bisect_left(incoming, times[later], key=times.__getitem__) - 1
+            index = latest
+            while index >= 0 and lengths[incoming[index]] < length:
+                index -= 1
+            if index == latest:
+                continue
+            grown = incoming[index + 1 : latest + 1]
+            if self._loader is not None:  # a partial state: read their helpers at once
+                self.load_members([helpers[earlier] for earlier in grown])
+            for earlier in reversed(grown):
                 lengths[earlier] = length
                 member = helpers[earlier]
                 if longest.get(member, 0) < length:
                     longest[member] = longer[member] = length
                 stack.append(earlier)
-                index -= 1
         return longer
 
     # -- reading -------------------------------------------------------------
