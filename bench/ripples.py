@@ -296,7 +296,8 @@ def measure_store(history: list[Act], newest: float, engines: list[str], store_a
                 f" {fmt_seconds(store_seconds)}",
                 flush=True,
             )
-            seconds, written, read, rows, reached = [], [], [], [], []
+            seconds, written, read, rows, reached, traces, chains = [], [], [], [], [], [], []
+            came_back_flags = []
             for act in history[cut:stop]:
                 begin = time.perf_counter()
                 row = db.session.scalar(
@@ -305,13 +306,19 @@ def measure_store(history: list[Act], newest: float, engines: list[str], store_a
                     .with_for_update()
                 )
                 stored = ripple_store.open_state(row)
-                update = stored.engine.add_act(*act)
+                update = stored.add_act(act)
+                if update.came_back:  # the job shows the chain: traced through the act log
+                    began = time.perf_counter()
+                    chain = ripples.trace_came_back(act, stored.earlier_acts(update.position))
+                    traces.append(time.perf_counter() - began)
+                    chains.append(len(chain))
                 written.append(ripple_store.save_changes(stored, act.key))
                 db.session.commit()
                 seconds.append(time.perf_counter() - begin)
                 read.append(stored.bytes_read + len(row.header))
                 rows.append(stored.rows_read)
                 reached.append(len(update.newly_reaching))
+                came_back_flags.append(update.came_back is not None)
             print(
                 f"{engine}: {len(seconds):,} acts, one by one:"
                 f" p99 {fmt_seconds(percentile(seconds, 0.99))}",
@@ -341,6 +348,12 @@ def measure_store(history: list[Act], newest: float, engines: list[str], store_a
             "newly_reaching_p99": percentile(reached, 0.99),
             "newly_reaching_max": max(reached),
             "equals_the_full_rebuild": same,
+            "came_back_events": len(traces),
+            "trace_p50": percentile(traces, 0.5) if traces else None,
+            "trace_p99": percentile(traces, 0.99) if traces else None,
+            "seconds_p99_without_came_back": percentile(
+                [s for s, r in zip(seconds, came_back_flags, strict=True) if not r], 0.99
+            ),
         }
     return results
 
@@ -428,6 +441,12 @@ def print_table(result: dict) -> None:
                 "  reached counts changed: p50 / p99 / max",
                 f"{figures['newly_reaching_p50']:,} / {figures['newly_reaching_p99']:,} / "
                 f"{figures['newly_reaching_max']:,}",
+            ),
+            (
+                f"  came-back events ({figures['came_back_events']:,}): chain traced p50 / p99",
+                f"{fmt_seconds(figures['trace_p50'] or 0)} / "
+                f"{fmt_seconds(figures['trace_p99'] or 0)}"
+                f"; p99 of the other acts {fmt_seconds(figures['seconds_p99_without_came_back'])}",
             ),
             ("  equals the full rebuild", "yes" if figures["equals_the_full_rebuild"] else "NO"),
         ]

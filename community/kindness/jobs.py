@@ -67,23 +67,11 @@ def _chain_data(chain: list[ripples.Act]) -> list[dict]:
     ]
 
 
-def _traced_chain(act: HelpAct) -> list[ripples.Act]:
-    """The chain of a came-back act, traced through the acts before it, newest
-    first, streamed from the database (the partial state does not hold them).
-    (at, id) order is the engine's order, so it is the chain a rebuild finds."""
-    result = db.session.execute(
-        select(HelpAct.helper_id, HelpAct.helped_id, HelpAct.at, HelpAct.id)
-        .where(HelpAct.at < act.at)
-        .order_by(HelpAct.at.desc(), HelpAct.id.desc())
-        .execution_options(yield_per=2_000)
-    )
-    try:
-        earlier = (
-            ripples.Act(helper, helped, at.timestamp(), key) for helper, helped, at, key in result
-        )
-        return ripples.trace_came_back(_engine_act(act), earlier)
-    finally:
-        result.close()
+def _traced_chain(stored: ripple_store.StoredState, position: int) -> list[ripples.Act]:
+    """The chain of the came-back act at ``position``, traced through the acts
+    before it, newest first, read from the stored act log (the partial state
+    does not hold them). Same order as the engine's, so the chain a rebuild finds."""
+    return ripples.trace_came_back(stored.added[-1], stored.earlier_acts(position))
 
 
 # --- the incremental job ----------------------------------------------------
@@ -120,7 +108,7 @@ def record_new_acts() -> int:
     events: list[CameBack] = []
     now = utcnow()
     for act in new_acts:
-        update = engine.add_act(*_engine_act(act))
+        update = stored.add_act(_engine_act(act))
         reached.update(update.newly_reaching)
         changed.update(update.longer_chains)
         changed.update((act.helper_id, act.helped_id))
@@ -129,7 +117,7 @@ def record_new_acts() -> int:
                 CameBack(
                     member_id=act.helped_id,
                     act_id=act.id,
-                    chain=_chain_data(_traced_chain(act)),
+                    chain=_chain_data(_traced_chain(stored, update.position)),
                     created_at=now,
                 )
             )

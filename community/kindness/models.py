@@ -184,6 +184,20 @@ class RippleMemberState(db.Model):
     acts: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
+class RippleActBlock(db.Model):
+    """The engine's acts in time order, in blocks of ``ACT_BLOCK`` positions
+    (helper, helped, time and key of each, packed): what a came-back chain
+    is traced through, newest first, without reading the help_acts table
+    row by row. An act rewrites only the last block. Same generations as
+    :class:`RippleMemberState`."""
+
+    __tablename__ = "ripple_act_block"
+
+    generation: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    block: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 class KindnessPrivacy(db.Model):
     """A member who keeps their acts of help out of public pages (a row means
     private). Counts that include them stay right; their name is hidden."""

@@ -21,7 +21,7 @@ These functions flush, never commit.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from sqlalchemy import delete, func, insert, select
@@ -29,12 +29,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from community.db import db, utcnow
 from community.kindness import ripples
-from community.kindness.models import RippleMemberState, RippleState
+from community.kindness.models import RippleActBlock, RippleMemberState, RippleState
 
 STATE_ID = 1
 LOAD_CHUNK = 5_000  # members per query when loading many rows at once
 WRITE_CHUNK = 1_000  # rows per statement when a rebuild writes the whole state
 UPSERT_CHUNK = 500  # rows per statement when a job writes back what it changed
+ACT_BLOCK = 1_024  # acts per row of the act log (an act rewrites at most 24 kB of it)
 
 
 @dataclass
@@ -43,8 +44,43 @@ class StoredState:
 
     row: RippleState
     engine: ripples.Ripples = field(init=False)
+    added: list[ripples.Act] = field(default_factory=list)  # this job's acts, oldest first
     rows_read: int = 0
     bytes_read: int = 0
+
+    def add_act(self, act: ripples.Act) -> ripples.RippleUpdate:
+        """Add the newest act to the engine (see ``Ripples.add_act``)."""
+        update = self.engine.add_act(*act)
+        self.added.append(act)
+        return update
+
+    def earlier_acts(self, position: int) -> Iterator[ripples.Act]:
+        """The acts before ``position``, newest first (what
+        ``ripples.trace_came_back`` reads): this job's own, then the stored
+        act log, a block at a time."""
+        stored = self.row.acts
+        for index in range(min(position, stored + len(self.added)) - 1, stored - 1, -1):
+            yield self.added[index - stored]
+        last = min(position, stored)
+        if last <= 0:
+            return
+        result = db.session.execute(
+            select(RippleActBlock.block, RippleActBlock.data)
+            .where(
+                RippleActBlock.generation == self.row.generation,
+                RippleActBlock.block <= (last - 1) // ACT_BLOCK,
+            )
+            .order_by(RippleActBlock.block.desc())
+            .execution_options(yield_per=8)
+        )
+        try:
+            for block, data in result:
+                self.bytes_read += len(data)
+                acts = ripples.unpack_acts(data)
+                start = block * ACT_BLOCK
+                yield from reversed(acts[: last - start])
+        finally:
+            result.close()
 
     def load(self, members: list[int]) -> dict[int, tuple[bytes | None, bytes | None]]:
         found = {}
@@ -88,6 +124,7 @@ def save_changes(stored: StoredState, last_act_id: int) -> int:
         written += len(reach or b"") + len(acts or b"")
     for start in range(0, len(rows), UPSERT_CHUNK):
         _upsert(rows[start : start + UPSERT_CHUNK])
+    written += _append_to_log(stored)
     header = engine.header_bytes()
     row = stored.row
     row.header = header
@@ -95,8 +132,43 @@ def save_changes(stored: StoredState, last_act_id: int) -> int:
     row.last_act_id = last_act_id
     row.built_at = utcnow()
     engine.forget_changes()
+    stored.added = []
     db.session.flush()
     return written + len(header)
+
+
+def _append_to_log(stored: StoredState) -> int:
+    """Add this job's acts to the act log (rewriting the last, partial block);
+    returns the bytes written."""
+    if not stored.added:
+        return 0
+    generation, start = stored.row.generation, stored.row.acts
+    first_block = start // ACT_BLOCK
+    acts: list[ripples.Act] = []
+    if start % ACT_BLOCK:
+        data = db.session.scalar(
+            select(RippleActBlock.data).where(
+                RippleActBlock.generation == generation, RippleActBlock.block == first_block
+            )
+        )
+        acts = ripples.unpack_acts(data)
+    acts += stored.added
+    blocks = [
+        {
+            "generation": generation,
+            "block": first_block + offset // ACT_BLOCK,
+            "data": ripples.pack_acts(acts[offset : offset + ACT_BLOCK]),
+        }
+        for offset in range(0, len(acts), ACT_BLOCK)
+    ]
+    dialect = db.session.get_bind().dialect.name
+    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(RippleActBlock)
+    statement = statement.on_conflict_do_update(
+        index_elements=[RippleActBlock.generation, RippleActBlock.block],
+        set_={"data": statement.excluded.data},
+    )
+    db.session.execute(statement, blocks)
+    return sum(len(block["data"]) for block in blocks)
 
 
 def _upsert(rows: list[dict]) -> None:
@@ -131,6 +203,8 @@ def replace_state(
     # No row of this generation should exist (a rebuild that failed rolled
     # back); if one does, it is not ours to keep.
     db.session.execute(delete(RippleMemberState).where(RippleMemberState.generation == generation))
+    db.session.execute(delete(RippleActBlock).where(RippleActBlock.generation == generation))
+    _write_log(engine, generation)
     batch: list[dict] = []
     for done, (member, reach, acts) in enumerate(engine.all_member_records(), start=1):
         batch.append({"generation": generation, "member_id": member, "reach": reach, "acts": acts})
@@ -144,6 +218,7 @@ def replace_state(
     if progress:
         progress("store", len(members), len(members))
     db.session.execute(delete(RippleMemberState).where(RippleMemberState.generation != generation))
+    db.session.execute(delete(RippleActBlock).where(RippleActBlock.generation != generation))
     if row is None:
         row = RippleState(id=STATE_ID)
         db.session.add(row)
@@ -154,6 +229,19 @@ def replace_state(
     row.built_at = utcnow()
     db.session.flush()
     return row
+
+
+def _write_log(engine: ripples.Ripples, generation: int) -> None:
+    acts = list(engine.acts())
+    batch = []
+    for start in range(0, len(acts), ACT_BLOCK):
+        data = ripples.pack_acts(acts[start : start + ACT_BLOCK])
+        batch.append({"generation": generation, "block": start // ACT_BLOCK, "data": data})
+        if len(batch) == WRITE_CHUNK // 10:
+            db.session.execute(insert(RippleActBlock), batch)
+            batch = []
+    if batch:
+        db.session.execute(insert(RippleActBlock), batch)
 
 
 def stored_whole(row: RippleState) -> ripples.Ripples:

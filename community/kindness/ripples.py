@@ -86,10 +86,23 @@ an incremental update can carry on from a rebuild.
 
 Storage
 -------
-:meth:`Ripples.to_bytes` / :meth:`Ripples.from_bytes`: one versioned blob
-(little-endian arrays and roaring's portable bitmap format). A member's
-reachers alone are ``state.reachers(v).serialize()`` (``BitMap.deserialize``
-reads them back) if a table per member is preferred.
+Per member, which is how the jobs keep it (:mod:`community.kindness.ripple_store`):
+:meth:`Ripples.header_bytes` (the act count, the newest time, the current
+timestamp's additions, the reached-count planes: small) and, per member,
+:meth:`Ripples.member_records`: a *reach* record (their reachers) and an
+*acts* record (whom they helped, their longest chain and came-back count,
+and the acts into them with each act's position, helper, time, key, chain
+length and came-back flag; every act is in its helped member's record).
+:meth:`Ripples.open` gives a *partial* state over them that reads a
+member's records the first time the engine needs them: adding an act reads
+the records of its two members and of the members whose chains it
+lengthens, and :meth:`Ripples.changed_records` names the records to write
+back. :meth:`Ripples.from_records` reassembles the whole state. Everything
+is little-endian arrays and roaring's portable bitmap format.
+
+:meth:`Ripples.to_bytes` / :meth:`Ripples.from_bytes` still give the whole
+state as one versioned blob (for tests and benchmarks: at a million acts it
+is about 700 MB, too big to load and save per act).
 """
 
 from __future__ import annotations
@@ -921,6 +934,30 @@ def trace_came_back(event: Act, earlier_newest_first: Iterable[Act]) -> list[Act
 
 
 # -- storage helpers -------------------------------------------------------------
+
+
+def pack_acts(acts: Sequence[Act]) -> bytes:
+    """Acts (a block of the act log) as bytes: helpers, helped, times, keys."""
+    return b"".join(
+        [
+            struct.pack("<Q", len(acts)),
+            _pack_array(array("I", [act[0] for act in acts])),
+            _pack_array(array("I", [act[1] for act in acts])),
+            _pack_array(array("d", [act[2] for act in acts])),
+            _pack_array(array("q", [act[3] for act in acts])),
+        ]
+    )
+
+
+def unpack_acts(data: bytes) -> list[Act]:
+    """The acts of :func:`pack_acts`, in their order."""
+    (count,) = struct.unpack_from("<Q", data)
+    view, offset, columns = memoryview(data), 8, []
+    for typecode, width in (("I", 4), ("I", 4), ("d", 8), ("q", 8)):
+        columns.append(_unpack_array(typecode, view[offset : offset + width * count]))
+        offset += width * count
+    return list(map(Act, *columns))
+
 
 _MAGIC = b"KRIPPLE1"
 _HEADER_MAGIC = b"KRIPHDR1"

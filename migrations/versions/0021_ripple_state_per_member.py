@@ -1,4 +1,4 @@
-"""Ripples state per member: a small header row and one row per member, instead of one blob
+"""Ripples state per member: a small header row, one row per member and the acts in blocks, instead of one blob
 
 Revision ID: 0021
 Revises: 0016
@@ -30,6 +30,12 @@ def upgrade():
     sa.Column('acts', sa.LargeBinary(), nullable=True),
     sa.PrimaryKeyConstraint('generation', 'member_id', name=op.f('pk_ripple_member_state'))
     )
+    op.create_table('ripple_act_block',
+    sa.Column('generation', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('block', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('data', sa.LargeBinary(), nullable=False),
+    sa.PrimaryKeyConstraint('generation', 'block', name=op.f('pk_ripple_act_block'))
+    )
     op.execute('DELETE FROM ripple_state')
     with op.batch_alter_table('ripple_state', schema=None) as batch_op:
         batch_op.drop_column('data')
@@ -43,5 +49,6 @@ def downgrade():
         batch_op.drop_column('header')
         batch_op.drop_column('generation')
         batch_op.add_column(sa.Column('data', sa.LargeBinary(), nullable=False))
+    op.drop_table('ripple_act_block')
     op.drop_table('ripple_member_state')
     op.execute('UPDATE help_acts SET recorded_at = NULL')

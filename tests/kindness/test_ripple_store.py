@@ -16,6 +16,7 @@ from community.kindness.models import (
     CameBack,
     HelpAct,
     MemberRipples,
+    RippleActBlock,
     RippleMemberState,
     RippleState,
 )
@@ -60,6 +61,20 @@ def snapshot():
     return numbers, events
 
 
+def assert_chains_are_the_engines():
+    """Each stored came-back chain (traced by the job through the act log) is
+    the one the whole engine finds for that act."""
+    whole = ripples.rebuild(acts_in_the_database())
+    positions = {event.key: event.position for event in whole.came_back()}
+    stored = list(db.session.scalars(select(CameBack)))
+    assert {event.act_id for event in stored} == set(positions)
+    for event in stored:
+        chain = whole.came_back_chain(positions[event.act_id])
+        assert [(step["act"], step["helper"], step["helped"]) for step in event.chain] == [
+            (act.key, act.helper, act.helped) for act in chain
+        ]
+
+
 def generations():
     return set(db.session.scalars(select(RippleMemberState.generation).distinct()))
 
@@ -73,7 +88,20 @@ def random_pairs(members, count, seed):
     return pairs
 
 
-def test_the_incremental_job_stores_what_a_rebuild_of_the_acts_gives(app, make_user):
+def act_log():
+    state = db.session.get(RippleState, ripple_store.STATE_ID)
+    blocks = db.session.scalars(
+        select(RippleActBlock.data)
+        .where(RippleActBlock.generation == state.generation)
+        .order_by(RippleActBlock.block)
+    )
+    return [act for data in blocks for act in ripples.unpack_acts(data)]
+
+
+def test_the_incremental_job_stores_what_a_rebuild_of_the_acts_gives(app, make_user, monkeypatch):
+    # Blocks of five acts: jobs of twelve append across blocks, and came-back
+    # chains are traced through several of them.
+    monkeypatch.setattr(ripple_store, "ACT_BLOCK", 5)
     members = [make_user().id for _ in range(8)]
     pairs = random_pairs(members, 60, seed=3)
     minute = 0
@@ -82,14 +110,18 @@ def test_the_incremental_job_stores_what_a_rebuild_of_the_acts_gives(app, make_u
         minute += 12
         assert ripple_jobs.record_new_acts() == 12
         assert contents(stored_state()) == contents(ripples.rebuild(acts_in_the_database()))
+        assert act_log() == acts_in_the_database()
     assert generations() == {1}
     incremental = snapshot()
-    assert incremental[1], "the history has came-back events"
+    assert len(incremental[1]) > 5, "the history has came-back events"
+    assert_chains_are_the_engines()
     assert ripple_jobs.record_new_acts() == 0
 
     ripple_jobs.rebuild_ripples()
     assert snapshot() == incremental
     assert generations() == {2}  # the rebuild's rows replaced the old generation's
+    assert set(db.session.scalars(select(RippleActBlock.generation))) == {2}
+    assert act_log() == acts_in_the_database()
     assert db.session.get(RippleState, ripple_store.STATE_ID).generation == 2
     assert contents(stored_state()) == contents(ripples.rebuild(acts_in_the_database()))
 
@@ -97,6 +129,8 @@ def test_the_incremental_job_stores_what_a_rebuild_of_the_acts_gives(app, make_u
     add_acts(random_pairs(members, 10, seed=4), minute)
     ripple_jobs.record_new_acts()
     after = snapshot()
+    assert act_log() == acts_in_the_database()
+    assert_chains_are_the_engines()
     assert contents(stored_state()) == contents(ripples.rebuild(acts_in_the_database()))
     ripple_jobs.rebuild_ripples()
     assert snapshot() == after
@@ -109,6 +143,7 @@ def test_without_a_stored_state_the_job_rebuilds_it_from_the_acts(app, make_user
     ripple_jobs.record_new_acts()
     events_before = snapshot()[1]
     db.session.execute(RippleMemberState.__table__.delete())
+    db.session.execute(RippleActBlock.__table__.delete())
     db.session.execute(RippleState.__table__.delete())
     db.session.commit()
 
