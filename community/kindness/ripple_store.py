@@ -35,7 +35,7 @@ STATE_ID = 1
 LOAD_CHUNK = 5_000  # members per query when loading many rows at once
 WRITE_CHUNK = 1_000  # rows per statement when a rebuild writes the whole state
 UPSERT_CHUNK = 500  # rows per statement when a job writes back what it changed
-ACT_BLOCK = 1_024  # acts per row of the act log (an act rewrites at most 24 kB of it)
+ACT_BLOCK = 512  # acts per row of the act log (an act rewrites at most 12 kB of it)
 
 
 @dataclass
