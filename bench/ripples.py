@@ -27,7 +27,18 @@ a second. In one run it measures:
   (``Ripples.came_back_chain``): p50/p99 time and length;
 * memory: the process's resident memory held by the state (RSS after, minus
   before, with the history loaded) and the peak during the rebuild, and the
-  bitmaps' own bytes; storage: ``to_bytes`` size, save and load times.
+  bitmaps' own bytes; storage: ``to_bytes`` size, save and load times (the
+  one-blob state of round 1, the baseline of the next point);
+* the state stored per member, on each database of ``--engines`` (SQLite and
+  PostgreSQL: ``kindred_bench_ripples``, recreated): the rebuild of all but
+  the newest share stored as the rebuild job stores it, then each of the
+  newest acts (``--store-acts`` of them, all by default) as the incremental
+  job handles the state, one transaction each: lock the header row, open the
+  partial state, add the act (reading the rows it touches), write back the
+  rows it changed and the header, commit. Per act: time (p50/p99/max), bytes
+  of state written and read, rows read, and how many members' reached count
+  changed (the MemberRipples rows the job then updates). At the end the
+  stored state, read back whole, must equal the full rebuild.
 
 Prints a table and writes bench/results/ripples.json.
 """
@@ -43,7 +54,7 @@ import random
 import statistics
 import time
 
-from common import fmt_seconds, machine, parse_size, save_results, size_label
+from common import PG_SERVER, RESULTS, fmt_seconds, machine, parse_size, save_results, size_label
 
 from community.kindness import ripples
 from community.kindness.ripples import Act, Ripples
@@ -147,14 +158,8 @@ def shape(history: list[Act], state: Ripples) -> dict:
     }
 
 
-def measure(members: int, acts: int, seed: int, newest: float, single_repeat: int) -> dict:
-    begin = time.perf_counter()
-    history = synthetic_history(members, acts, seed)
-    print(
-        f"history: {len(history):,} acts in {fmt_seconds(time.perf_counter() - begin)}", flush=True
-    )
+def measure(history: list[Act], members: int, seed: int, newest: float, single_repeat: int) -> dict:
     gc.collect()
-
     source = history[0].helper
     single = []
     for _ in range(single_repeat):
@@ -180,6 +185,7 @@ def measure(members: int, acts: int, seed: int, newest: float, single_repeat: in
     }
     history_shape = shape(history, full)
     expected = numbers(full)
+    EXPECTED_FULL[:] = [expected]
     begin = time.perf_counter()
     blob = full.to_bytes()
     save_seconds = time.perf_counter() - begin
@@ -244,6 +250,117 @@ def measure(members: int, acts: int, seed: int, newest: float, single_repeat: in
     }
 
 
+def store_url(engine: str) -> str:
+    if engine == "sqlite":
+        return f"sqlite:///{RESULTS / 'bench-ripples.sqlite3'}"
+    return f"{PG_SERVER}/kindred_bench_ripples"
+
+
+def measure_store(history: list[Act], newest: float, engines: list[str], store_acts: int) -> dict:
+    """The per-member state on each database: store a rebuild, then add the
+    newest acts one job-like transaction each (see the module docstring)."""
+    from common import make_app
+    from flask_migrate import upgrade
+    from seed import recreate
+    from sqlalchemy import func, select
+
+    from community.db import db
+    from community.kindness import ripple_store
+    from community.kindness.models import RippleMemberState, RippleState
+
+    cut = len(history) - max(1, round(newest * len(history)))
+    stop = len(history) if not store_acts else min(len(history), cut + store_acts)
+    base = ripples.rebuild(history[:cut])
+    expected = numbers(ripples.rebuild(history[:stop])) if stop < len(history) else None
+    results = {}
+    for engine in engines:
+        url = store_url(engine)
+        recreate(url)
+        app = make_app(url)
+        with app.app_context():
+            upgrade()
+            begin = time.perf_counter()
+            ripple_store.replace_state(None, base, history[cut - 1].key)
+            db.session.commit()
+            store_seconds = time.perf_counter() - begin
+            stored_bytes = db.session.scalar(
+                select(
+                    func.sum(
+                        func.coalesce(func.length(RippleMemberState.reach), 0)
+                        + func.coalesce(func.length(RippleMemberState.acts), 0)
+                    )
+                )
+            )
+            print(
+                f"{engine}: rebuild stored per member, {megabytes(stored_bytes)} in"
+                f" {fmt_seconds(store_seconds)}",
+                flush=True,
+            )
+            seconds, written, read, rows, reached, traces, chains = [], [], [], [], [], [], []
+            came_back_flags = []
+            for act in history[cut:stop]:
+                begin = time.perf_counter()
+                row = db.session.scalar(
+                    select(RippleState)
+                    .where(RippleState.id == ripple_store.STATE_ID)
+                    .with_for_update()
+                )
+                stored = ripple_store.open_state(row)
+                update = stored.add_act(act)
+                if update.came_back:  # the job shows the chain: traced through the act log
+                    began = time.perf_counter()
+                    chain = ripples.trace_came_back(act, stored.earlier_acts(update.position))
+                    traces.append(time.perf_counter() - began)
+                    chains.append(len(chain))
+                written.append(ripple_store.save_changes(stored, act.key))
+                db.session.commit()
+                seconds.append(time.perf_counter() - begin)
+                read.append(stored.bytes_read + len(row.header))
+                rows.append(stored.rows_read)
+                reached.append(len(update.newly_reaching))
+                came_back_flags.append(update.came_back is not None)
+            print(
+                f"{engine}: {len(seconds):,} acts, one by one:"
+                f" p99 {fmt_seconds(percentile(seconds, 0.99))}",
+                flush=True,
+            )
+            row = db.session.get(RippleState, ripple_store.STATE_ID)
+            whole = ripple_store.stored_whole(row)
+            same = numbers(whole) == (expected if expected is not None else EXPECTED_FULL[0])
+            del whole
+            db.session.remove()
+        gc.collect()
+        results[engine] = {
+            "acts_added": len(seconds),
+            "stored_bytes": stored_bytes,
+            "store_rebuild_seconds": store_seconds,
+            "seconds_p50": percentile(seconds, 0.5),
+            "seconds_p99": percentile(seconds, 0.99),
+            "seconds_max": max(seconds),
+            "written_p50": percentile(written, 0.5),
+            "written_p99": percentile(written, 0.99),
+            "written_max": max(written),
+            "read_p50": percentile(read, 0.5),
+            "read_p99": percentile(read, 0.99),
+            "rows_read_p50": percentile(rows, 0.5),
+            "rows_read_p99": percentile(rows, 0.99),
+            "newly_reaching_p50": percentile(reached, 0.5),
+            "newly_reaching_p99": percentile(reached, 0.99),
+            "newly_reaching_max": max(reached),
+            "equals_the_full_rebuild": same,
+            "came_back_events": len(traces),
+            "trace_p50": percentile(traces, 0.5) if traces else None,
+            "trace_p99": percentile(traces, 0.99) if traces else None,
+            "seconds_p99_without_came_back": percentile(
+                [s for s, r in zip(seconds, came_back_flags, strict=True) if not r], 0.99
+            ),
+        }
+    return results
+
+
+EXPECTED_FULL: list[tuple] = []  # numbers() of the full rebuild, kept by measure()
+
+
 def megabytes(count: int) -> str:
     return f"{count / 1e6:,.0f} MB"
 
@@ -296,6 +413,43 @@ def print_table(result: dict) -> None:
             f"{fmt_seconds(result['storage']['load_seconds'])}",
         ),
     ]
+    blob = result["storage"]
+    for engine, figures in result.get("stored_per_member", {}).items():
+        rows += [
+            (
+                f"per-member state, {engine}: stored rebuild",
+                f"{megabytes(figures['stored_bytes'])} in "
+                f"{fmt_seconds(figures['store_rebuild_seconds'])}",
+            ),
+            (
+                f"  one new act ({figures['acts_added']:,}): p50 / p99 / max (target p99 <= 50 ms)",
+                f"{fmt_seconds(figures['seconds_p50'])} / {fmt_seconds(figures['seconds_p99'])} / "
+                f"{fmt_seconds(figures['seconds_max'])}; one blob: "
+                f"{fmt_seconds(blob['load_seconds'] + blob['save_seconds'])}",
+            ),
+            (
+                "  bytes written: p50 / p99 / max (target <= 1 MB)",
+                f"{figures['written_p50'] / 1e3:,.1f} / {figures['written_p99'] / 1e3:,.1f} / "
+                f"{figures['written_max'] / 1e3:,.1f} kB; one blob: {megabytes(blob['bytes'])}",
+            ),
+            (
+                "  bytes read: p50 / p99; rows read p50 / p99",
+                f"{figures['read_p50'] / 1e3:,.1f} / {figures['read_p99'] / 1e3:,.1f} kB; "
+                f"{figures['rows_read_p50']} / {figures['rows_read_p99']}",
+            ),
+            (
+                "  reached counts changed: p50 / p99 / max",
+                f"{figures['newly_reaching_p50']:,} / {figures['newly_reaching_p99']:,} / "
+                f"{figures['newly_reaching_max']:,}",
+            ),
+            (
+                f"  came-back events ({figures['came_back_events']:,}): chain traced p50 / p99",
+                f"{fmt_seconds(figures['trace_p50'] or 0)} / "
+                f"{fmt_seconds(figures['trace_p99'] or 0)}"
+                f"; p99 of the other acts {fmt_seconds(figures['seconds_p99_without_came_back'])}",
+            ),
+            ("  equals the full rebuild", "yes" if figures["equals_the_full_rebuild"] else "NO"),
+        ]
     width = max(len(name) for name, _ in rows)
     for name, value in rows:
         print(f"{name:<{width}}  {value}")
@@ -308,10 +462,25 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--newest", type=float, default=0.01, help="share added incrementally")
     parser.add_argument("--single-repeat", type=int, default=3)
-    args = parser.parse_args()
-    result = measure(
-        parse_size(args.members), parse_size(args.acts), args.seed, args.newest, args.single_repeat
+    parser.add_argument(
+        "--engines",
+        default="sqlite,postgresql",
+        help="databases of the per-member state ('' for none)",
     )
+    parser.add_argument(
+        "--store-acts", type=int, default=0, help="newest acts added through a database (0: all)"
+    )
+    args = parser.parse_args()
+    members = parse_size(args.members)
+    begin = time.perf_counter()
+    history = synthetic_history(members, parse_size(args.acts), args.seed)
+    print(
+        f"history: {len(history):,} acts in {fmt_seconds(time.perf_counter() - begin)}", flush=True
+    )
+    result = measure(history, members, args.seed, args.newest, args.single_repeat)
+    engines = [engine for engine in args.engines.split(",") if engine]
+    if engines:
+        result["stored_per_member"] = measure_store(history, args.newest, engines, args.store_acts)
     print()
     print_table(result)
     host = machine()

@@ -18,6 +18,8 @@ from community.kindness.models import (
     KindnessPrivacy,
     MemberRipples,
     Pledge,
+    RippleActBlock,
+    RippleMemberState,
     RippleState,
     Thanks,
 )
@@ -76,6 +78,8 @@ __all__ = [
     "QuestionAnswer",
     "Reader",
     "Report",
+    "RippleActBlock",
+    "RippleMemberState",
     "RippleState",
     "Skill",
     "Thanks",

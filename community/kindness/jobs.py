@@ -11,6 +11,12 @@ Both hold the ripples lock for their whole transaction (an advisory lock on
 PostgreSQL; SQLite lets one writer at a time, and a job that read a stale
 state fails on write rather than saving it), so two runs at once, or twice,
 record each act once and notify each event once. Each commits.
+
+The engine's state lives per member (:mod:`community.kindness.ripple_store`):
+the incremental job reads the rows of the members an act touches and writes
+back those it changed, never the whole state. With no state stored (a new
+site, or just after the migration that replaced the old one-blob state) the
+job rebuilds it from the acts, which are the source of truth.
 """
 
 from __future__ import annotations
@@ -18,17 +24,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, select, text
+from sqlalchemy import delete, select, text, update
 
 from community import jobs
 from community.accounts.models import User
 from community.db import db, utcnow
-from community.kindness import ripples
+from community.kindness import ripple_store, ripples
 from community.kindness.models import CameBack, HelpAct, MemberRipples, RippleState
 from community.kindness.wording import describe_chain, people_in, public_names
 from community.notifications.service import notify
 
-STATE_ID = 1
 LOCK_KEY = 50_500_005  # the PostgreSQL advisory lock of the ripples jobs
 TREE_DEPTH = 3
 TREE_CHILDREN = 12  # children drawn per person; the rest are counted
@@ -42,25 +47,15 @@ def _lock() -> RippleState | None:
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
     return db.session.scalar(
-        select(RippleState).where(RippleState.id == STATE_ID).with_for_update()
+        select(RippleState).where(RippleState.id == ripple_store.STATE_ID).with_for_update()
     )
-
-
-def _save_state(row: RippleState | None, engine: ripples.Ripples, last_act_id: int) -> None:
-    if row is None:
-        row = RippleState(id=STATE_ID)
-        db.session.add(row)
-    row.data = engine.to_bytes()
-    row.acts = len(engine)
-    row.last_act_id = last_act_id
-    row.built_at = utcnow()
 
 
 def _engine_act(act: HelpAct) -> ripples.Act:
     return ripples.Act(act.helper_id, act.helped_id, act.at.timestamp(), act.id)
 
 
-def _chain_data(engine: ripples.Ripples, position: int) -> list[dict]:
+def _chain_data(chain: list[ripples.Act]) -> list[dict]:
     return [
         {
             "act": step.key,
@@ -68,8 +63,15 @@ def _chain_data(engine: ripples.Ripples, position: int) -> list[dict]:
             "helped": step.helped,
             "at": datetime.fromtimestamp(step.at, tz=UTC).isoformat(),
         }
-        for step in engine.came_back_chain(position)
+        for step in chain
     ]
+
+
+def _traced_chain(stored: ripple_store.StoredState, position: int) -> list[ripples.Act]:
+    """The chain of the came-back act at ``position``, traced through the acts
+    before it, newest first, read from the stored act log (the partial state
+    does not hold them). Same order as the engine's, so the chain a rebuild finds."""
+    return ripples.trace_came_back(stored.added[-1], stored.earlier_acts(position))
 
 
 # --- the incremental job ----------------------------------------------------
@@ -91,17 +93,23 @@ def record_new_acts() -> int:
     )
     if not new_acts:
         return 0
-    engine = ripples.Ripples.from_bytes(row.data) if row is not None else ripples.Ripples()
-    newest = engine.act(len(engine) - 1).at if len(engine) else None
+    if row is None:  # no state stored yet: build it from the acts
+        _rebuild(None)
+        return len(new_acts)
+    stored = ripple_store.open_state(row)
+    engine = stored.engine
+    newest = engine.newest_time()
     if newest is not None and new_acts[0].at.timestamp() < newest:
         _rebuild(None)
         return len(new_acts)
-    changed: set[int] = set()
+    engine.load_members({act.helper_id for act in new_acts} | {act.helped_id for act in new_acts})
+    changed: set[int] = set()  # every number may have changed
+    reached: set[int] = set()  # only the reached count changed
     events: list[CameBack] = []
     now = utcnow()
     for act in new_acts:
-        update = engine.add_act(*_engine_act(act))
-        changed.update(update.newly_reaching)
+        update = stored.add_act(_engine_act(act))
+        reached.update(update.newly_reaching)
         changed.update(update.longer_chains)
         changed.update((act.helper_id, act.helped_id))
         if update.came_back is not None:
@@ -109,12 +117,13 @@ def record_new_acts() -> int:
                 CameBack(
                     member_id=act.helped_id,
                     act_id=act.id,
-                    chain=_chain_data(engine, update.position),
+                    chain=_chain_data(_traced_chain(stored, update.position)),
                     created_at=now,
                 )
             )
         act.recorded_at = now
     _store_numbers(engine, changed)
+    _store_reached(engine, reached - changed)
     _store_trees(_trees_touched_by(new_acts))
     existing = set(
         db.session.scalars(
@@ -123,7 +132,7 @@ def record_new_acts() -> int:
     )
     db.session.add_all(event for event in events if event.act_id not in existing)
     db.session.flush()
-    _save_state(row, engine, max(act.id for act in new_acts))
+    ripple_store.save_changes(stored, max(act.id for act in new_acts))
     _notify_came_back()
     return len(new_acts)
 
@@ -151,6 +160,32 @@ def _store_numbers(engine: ripples.Ripples, members: Iterable[int]) -> None:
         row.longest_chain = summary.longest_chain
         row.came_back = summary.came_back
         row.updated_at = now
+
+
+def _store_reached(engine: ripples.Ripples, members: set[int]) -> None:
+    """Write the reached count of ``members`` (whose other numbers did not
+    change), without loading their state: one bulk UPDATE. Those without a
+    row yet get one with all their numbers."""
+    if not members:
+        return
+    ordered = sorted(members)
+    existing: set[int] = set()
+    for start in range(0, len(ordered), ripple_store.LOAD_CHUNK):
+        chunk = ordered[start : start + ripple_store.LOAD_CHUNK]
+        existing.update(
+            db.session.scalars(
+                select(MemberRipples.user_id).where(MemberRipples.user_id.in_(chunk))
+            )
+        )
+    now = utcnow()
+    values = [
+        {"user_id": member, "reached": engine.reached(member), "updated_at": now}
+        for member in ordered
+        if member in existing
+    ]
+    if values:
+        db.session.execute(update(MemberRipples), values)
+    _store_numbers(engine, members - existing)
 
 
 def _notify_came_back() -> None:
@@ -348,12 +383,14 @@ def _rebuild(engine_progress) -> tuple[int, int, int]:
             CameBack(
                 member_id=event.member,
                 act_id=event.key,
-                chain=_chain_data(engine, event.position),
+                chain=_chain_data(engine.came_back_chain(event.position)),
                 created_at=now,
                 notified_at=None if event.key in notify_acts else now,
             )
         )
     db.session.flush()
-    _save_state(row, engine, max((act.id for act in all_acts), default=0))
+    ripple_store.replace_state(
+        row, engine, max((act.id for act in all_acts), default=0), engine_progress
+    )
     _notify_came_back()
     return len(all_acts), len(members), len(came_back)

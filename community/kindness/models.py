@@ -150,16 +150,52 @@ class CameBack(db.Model):
 
 
 class RippleState(db.Model):
-    """The engine's whole state (one row), saved after each update: the
-    incremental job loads it, adds the new acts, and saves it back."""
+    """The engine's header (one row): how many acts it holds, the newest
+    act recorded, and which generation of :class:`RippleMemberState` rows is
+    the current one. The header is small (the reached counts as bit planes,
+    what the newest timestamp added); the bulk of the state is per member.
+    A rebuild writes a new generation and switches ``generation`` to it in
+    the same transaction, so a job never reads two generations at once."""
 
     __tablename__ = "ripple_state"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    data: Mapped[bytes] = mapped_column(LargeBinary)
+    generation: Mapped[int] = mapped_column(default=1)
+    header: Mapped[bytes] = mapped_column(LargeBinary)
     acts: Mapped[int] = mapped_column(default=0)
     last_act_id: Mapped[int] = mapped_column(default=0)
     built_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class RippleMemberState(db.Model):
+    """One member's part of the engine's state, in one generation: ``reach``
+    (the members whose help reaches them, a serialized bitmap) and ``acts``
+    (whom they helped, their longest chain, the acts into them with each
+    act's chain length). See ``Ripples.member_records``. An act rewrites the
+    rows of the few members it changes, never the whole state. No foreign
+    key: the state is derived from the acts (a deleted member's acts go with
+    them, and the next rebuild drops their row)."""
+
+    __tablename__ = "ripple_member_state"
+
+    generation: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    member_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    reach: Mapped[bytes | None] = mapped_column(LargeBinary)
+    acts: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+
+class RippleActBlock(db.Model):
+    """The engine's acts in time order, in blocks of ``ACT_BLOCK`` positions
+    (helper, helped, time and key of each, packed): what a came-back chain
+    is traced through, newest first, without reading the help_acts table
+    row by row. An act rewrites only the last block. Same generations as
+    :class:`RippleMemberState`."""
+
+    __tablename__ = "ripple_act_block"
+
+    generation: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    block: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class KindnessPrivacy(db.Model):

@@ -86,10 +86,23 @@ an incremental update can carry on from a rebuild.
 
 Storage
 -------
-:meth:`Ripples.to_bytes` / :meth:`Ripples.from_bytes`: one versioned blob
-(little-endian arrays and roaring's portable bitmap format). A member's
-reachers alone are ``state.reachers(v).serialize()`` (``BitMap.deserialize``
-reads them back) if a table per member is preferred.
+Per member, which is how the jobs keep it (:mod:`community.kindness.ripple_store`):
+:meth:`Ripples.header_bytes` (the act count, the newest time, the current
+timestamp's additions, the reached-count planes: small) and, per member,
+:meth:`Ripples.member_records`: a *reach* record (their reachers) and an
+*acts* record (whom they helped, their longest chain and came-back count,
+and the acts into them with each act's position, helper, time, key, chain
+length and came-back flag; every act is in its helped member's record).
+:meth:`Ripples.open` gives a *partial* state over them that reads a
+member's records the first time the engine needs them: adding an act reads
+the records of its two members and of the members whose chains it
+lengthens, and :meth:`Ripples.changed_records` names the records to write
+back. :meth:`Ripples.from_records` reassembles the whole state. Everything
+is little-endian arrays and roaring's portable bitmap format.
+
+:meth:`Ripples.to_bytes` / :meth:`Ripples.from_bytes` still give the whole
+state as one versioned blob (for tests and benchmarks: at a million acts it
+is about 700 MB, too big to load and save per act).
 """
 
 from __future__ import annotations
@@ -111,6 +124,8 @@ MAX_MEMBER_ID = 2**32 - 1
 PROGRESS_EVERY = 65536  # acts between two calls of a rebuild's progress callback
 
 Progress = Callable[[str, int, int], None]  # (phase, acts done, acts in all)
+# members -> {member: (reach record, acts record)} for those that have records
+MemberLoader = Callable[[list[int]], dict[int, tuple[bytes | None, bytes | None]]]
 
 
 class Act(NamedTuple):
@@ -198,6 +213,12 @@ class Ripples:
         # a later act at the same time must see the state before that time.
         self._batch_at: float | None = None
         self._batch_added: dict[int, BitMap] = {}
+        # Only in a partial state (Ripples.open): what is loaded, what changed.
+        self._loader: MemberLoader | None = None
+        self._loaded: set[int] = set()
+        self._events: set[int] = set()  # came-back positions among the loaded acts
+        self._changed_reach: set[int] = set()
+        self._changed_acts: set[int] = set()
 
     # -- adding acts ---------------------------------------------------------
 
@@ -213,10 +234,17 @@ class Ripples:
         if at != self._batch_at:
             self._batch_at = at
             self._batch_added = {}
+        if self._loader is not None:
+            self.load_members((helper, helped))
+            reach_before = len(self._reachers.get(helped, ()))
         position = self._append_act(helper, helped, at, key)
         came_back, newly = self._add_reach(helper, helped, count=True)
         event = self._record_came_back(position) if came_back else None
         longer = self._lengthen_chains(position)
+        if self._loader is not None:
+            if len(self._reachers.get(helped, ())) != reach_before:
+                self._changed_reach.add(helped)
+            self._note_changed_acts((helper, helped, *longer))
         return RippleUpdate(position, event, newly, longer)
 
     def extend(self, acts: Iterable[Act]) -> list[RippleUpdate]:
@@ -299,6 +327,8 @@ class Ripples:
     def _record_came_back(self, position: int) -> CameBack:
         member = self._helped[position]
         self._came_back.append(position)
+        if self._loader is not None:
+            self._events.add(position)
         self._came_back_count[member] = self._came_back_count.get(member, 0) + 1
         return CameBack(position, member, self._key[position])
 
@@ -318,17 +348,21 @@ class Ripples:
             length = lengths[later] + 1
             # Acts into the helper, strictly before `later`, latest first: their
             # lengths never increase with time, so stop at the first long enough.
-            index = bisect_left(incoming, times[later], key=times.__getitem__) - 1
-            while index >= 0:
-                earlier = incoming[index]
-                if lengths[earlier] >= length:
-                    break
+            latest = bisect_left(incoming, times[later], key=times.__getitem__) - 1
+            index = latest
+            while index >= 0 and lengths[incoming[index]] < length:
+                index -= 1
+            if index == latest:
+                continue
+            grown = incoming[index + 1 : latest + 1]
+            if self._loader is not None:  # a partial state: read their helpers at once
+                self.load_members([helpers[earlier] for earlier in grown])
+            for earlier in reversed(grown):
                 lengths[earlier] = length
                 member = helpers[earlier]
                 if longest.get(member, 0) < length:
                     longest[member] = longer[member] = length
                 stack.append(earlier)
-                index -= 1
         return longer
 
     # -- reading -------------------------------------------------------------
@@ -336,6 +370,10 @@ class Ripples:
     def __len__(self) -> int:
         """The number of acts."""
         return len(self._helper)
+
+    def newest_time(self) -> float | None:
+        """The time of the newest act (None if there is none)."""
+        return self._at[len(self._at) - 1] if len(self._at) else None
 
     def act(self, position: int) -> Act:
         return Act(
@@ -346,7 +384,8 @@ class Ripples:
         return (self.act(position) for position in range(len(self)))
 
     def members(self) -> list[int]:
-        """Every member who helped or was helped, sorted."""
+        """Every member who helped or was helped, sorted (a whole state only)."""
+        self._refuse_partial("members")
         return sorted(self._helped_by.keys() | self._incoming.keys())
 
     def helped_directly(self, member: int) -> int:
@@ -383,7 +422,8 @@ class Ripples:
         return self._came_back_count.get(member, 0)
 
     def came_back(self) -> list[CameBack]:
-        """Every came-back event, oldest first."""
+        """Every came-back event, oldest first (in a partial state: those its
+        own :meth:`add_act` calls found)."""
         return [
             CameBack(position, self._helped[position], self._key[position])
             for position in self._came_back
@@ -392,7 +432,9 @@ class Ripples:
     def came_back_chain(self, position: int) -> list[Act]:
         """The chain for the came-back event at ``position`` (see
         :func:`trace_came_back`). Raises :class:`RipplesError` if that act is
-        not a came-back event."""
+        not a came-back event. A whole state only: a job holding a partial one
+        streams the earlier acts to :func:`trace_came_back` instead."""
+        self._refuse_partial("came_back_chain")
         helpers, helped, times = self._helper, self._helped, self._at
         owner, at = helped[position], times[position]
         deadline = {helpers[position]: at}
@@ -427,6 +469,7 @@ class Ripples:
         Compacts the bitmaps first (run containers where smaller; in place,
         same members).
         """
+        self._refuse_partial("to_bytes")
         batch_at = math.nan if self._batch_at is None else self._batch_at
         parts = [  # each a list of chunks, joined once at the end (the state can be large)
             [_pack_array(self._helper)],
@@ -474,6 +517,218 @@ class Ripples:
         for position, helped in enumerate(state._helped):
             state._incoming.setdefault(helped, array("I")).append(position)
         return state
+
+    # -- storage per member --------------------------------------------------
+    #
+    # A state too large to load and save whole is kept as one small *header*
+    # (the number of acts, the newest time, the current timestamp's additions,
+    # the bit-sliced reached counts) and two *records* per member: the reach
+    # record (their reachers) and the acts record (whom they helped, their
+    # longest chain, and the acts into them with each act's position, helper,
+    # time, key, chain length and whether it was a came-back event). Every act
+    # is in exactly one acts record (its helped member's), so the records and
+    # the header are the whole state.
+    #
+    # Ripples.open(header, load) gives a *partial* state that loads a member's
+    # records the first time the engine looks at them. Adding an act reads
+    # the records of its helper and helped member and of the members whose
+    # chains it lengthens, nothing else; changed_records() says which records
+    # to write back.
+
+    def header_bytes(self) -> bytes:
+        """The header of a state stored per member (see :meth:`open`)."""
+        batch_at = math.nan if self._batch_at is None else self._batch_at
+        newest = self._at[len(self._at) - 1] if len(self._at) else math.nan
+        parts = [_pack_bitmaps(self._batch_added), _pack_bitmap_list(self._planes)]
+        chunks = [struct.pack("<8sQdd", _HEADER_MAGIC, len(self._helper), newest, batch_at)]
+        for part in parts:
+            chunks.append(struct.pack("<Q", sum(map(len, part))))
+            chunks += part
+        return b"".join(chunks)
+
+    def member_records(self, member: int) -> tuple[bytes | None, bytes | None]:
+        """``(reach record, acts record)`` of ``member``; None for one with
+        nothing in it. In a partial state, of a loaded member only."""
+        if self._loader is not None and member not in self._loaded:
+            raise RipplesError(f"member {member} is not loaded")
+        events = self._events if self._loader is not None else self._event_set()
+        return self._reach_record(member), self._acts_record(member, events)
+
+    def all_member_records(self) -> Iterator[tuple[int, bytes | None, bytes | None]]:
+        """``(member, reach record, acts record)`` for every member (a whole
+        state: what a rebuild stores)."""
+        events = self._event_set()
+        for member in self.members():
+            yield member, self._reach_record(member), self._acts_record(member, events)
+
+    def changed_records(self) -> tuple[set[int], set[int]]:
+        """Of a partial state: the members whose reach record and whose acts
+        record changed since it was opened (or since :meth:`forget_changes`)."""
+        if self._loader is None:
+            raise RipplesError("only a partial state tracks its changes")
+        self._note_changed_acts(())
+        return set(self._changed_reach), set(self._changed_acts)
+
+    def forget_changes(self) -> None:
+        self._changed_reach.clear()
+        self._changed_acts.clear()
+
+    @classmethod
+    def open(cls, header: bytes, load: MemberLoader) -> Ripples:
+        """A partial state: ``header`` (from :meth:`header_bytes`), and
+        ``load(members)`` returning ``{member: (reach record, acts record)}``
+        for those of ``members`` that have records (from :meth:`member_records`),
+        called the first time the engine needs them.
+
+        It adds acts and reads numbers like a whole state; :meth:`members`,
+        :meth:`came_back_chain` and :meth:`to_bytes` need the whole state and
+        raise :class:`RipplesError`.
+        """
+        magic, count, newest, batch_at = struct.unpack_from("<8sQdd", header)
+        if magic != _HEADER_MAGIC:
+            raise RipplesError("not a ripples header (or another version)")
+        offset, parts = struct.calcsize("<8sQdd"), []
+        for _ in range(2):
+            (size,) = struct.unpack_from("<Q", header, offset)
+            offset += 8
+            parts.append(memoryview(header)[offset : offset + size])
+            offset += size
+        state = cls()
+        state._loader = load
+        state._helper, state._helped = _Column(count), _Column(count)
+        state._at = _Column(count, None if math.isnan(newest) else newest)
+        state._key, state._length = _Column(count), _Column(count)
+        state._batch_added = _unpack_bitmaps(parts[0])
+        state._planes = _unpack_bitmap_list(parts[1])
+        state._batch_at = None if math.isnan(batch_at) else batch_at
+        on_use = state._load_member
+        state._reachers, state._helped_by = _OnUse(on_use), _OnUse(on_use)
+        state._incoming, state._longest = _OnUse(on_use), _OnUse(on_use)
+        state._came_back_count = _OnUse(on_use)
+        return state
+
+    @classmethod
+    def from_records(
+        cls, header: bytes, records: Iterable[tuple[int, bytes | None, bytes | None]]
+    ) -> Ripples:
+        """The whole state from its header and every member's records."""
+        records = {member: (reach, acts) for member, reach, acts in records}
+        partial = cls.open(header, lambda members: {m: records[m] for m in members if m in records})
+        partial.load_members(records)
+        count = len(partial._helper)
+        state = cls()
+        state._helper = _full_column("I", partial._helper, count)
+        state._helped = _full_column("I", partial._helped, count)
+        state._at = _full_column("d", partial._at, count)
+        state._key = _full_column("q", partial._key, count)
+        state._length = _full_column("I", partial._length, count)
+        state._came_back = array("I", sorted(partial._events))
+        for name in ("_reachers", "_helped_by", "_incoming", "_longest", "_came_back_count"):
+            setattr(state, name, dict(getattr(partial, name)))
+        state._batch_at, state._batch_added = partial._batch_at, partial._batch_added
+        state._planes = partial._planes
+        return state
+
+    def load_members(self, members: Iterable[int]) -> None:
+        """Load the records of ``members`` now, in one call of the loader (a
+        partial state; a whole state has them all)."""
+        if self._loader is None:
+            return
+        wanted = [member for member in set(members) if member not in self._loaded]
+        if not wanted:
+            return
+        self._loaded.update(wanted)
+        records = self._loader(wanted)
+        for member, (reach, acts) in records.items():
+            if reach:
+                dict.__setitem__(self._reachers, member, BitMap.deserialize(bytes(reach)))
+            if acts:
+                self._unpack_acts_record(member, acts)
+
+    def _load_member(self, member: int) -> None:
+        if member not in self._loaded:
+            self.load_members((member,))
+
+    def _refuse_partial(self, what: str) -> None:
+        if self._loader is not None:
+            raise RipplesError(f"{what} needs the whole state, not a partial one")
+
+    def _note_changed_acts(self, members: Iterable[int]) -> None:
+        self._changed_acts.update(members)
+        changed = self._length.changed
+        if changed:
+            helped = self._helped
+            self._changed_acts.update(helped[position] for position in changed)
+            changed.clear()
+
+    def _event_set(self) -> set[int]:
+        return set(self._came_back)
+
+    def _reach_record(self, member: int) -> bytes | None:
+        reachers = dict.get(self._reachers, member)
+        if not reachers:
+            return None
+        reachers.run_optimize()
+        reachers.shrink_to_fit()
+        return reachers.serialize()
+
+    def _acts_record(self, member: int, events: set[int]) -> bytes | None:
+        helped_by = dict.get(self._helped_by, member)
+        incoming = dict.get(self._incoming, member) or array("I")
+        if helped_by is None and not incoming:
+            return None
+        helped_blob = helped_by.serialize() if helped_by is not None else b""
+        helpers, times, keys, lengths = self._helper, self._at, self._key, self._length
+        flags = bytes(position in events for position in incoming)
+        return b"".join(
+            [
+                struct.pack(
+                    "<8sIIQQ",
+                    _RECORD_MAGIC,
+                    dict.get(self._longest, member, 0),
+                    dict.get(self._came_back_count, member, 0),
+                    len(incoming),
+                    len(helped_blob),
+                ),
+                helped_blob,
+                _pack_array(array("I", incoming)),
+                _pack_array(array("I", [helpers[position] for position in incoming])),
+                _pack_array(array("d", [times[position] for position in incoming])),
+                _pack_array(array("q", [keys[position] for position in incoming])),
+                _pack_array(array("I", [lengths[position] for position in incoming])),
+                flags,
+            ]
+        )
+
+    def _unpack_acts_record(self, member: int, data: bytes) -> None:
+        magic, longest, came_back, count, helped_size = struct.unpack_from("<8sIIQQ", data)
+        if magic != _RECORD_MAGIC:
+            raise RipplesError("not a ripples member record (or another version)")
+        view, offset = memoryview(data), struct.calcsize("<8sIIQQ")
+        if helped_size:
+            helped_by = BitMap.deserialize(bytes(view[offset : offset + helped_size]))
+            dict.__setitem__(self._helped_by, member, helped_by)
+        offset += helped_size
+        columns = []
+        for typecode, width in (("I", 4), ("I", 4), ("d", 8), ("q", 8), ("I", 4)):
+            columns.append(_unpack_array(typecode, view[offset : offset + width * count]))
+            offset += width * count
+        positions, helpers, times, keys, lengths = columns
+        flags = view[offset : offset + count]
+        if longest:
+            dict.__setitem__(self._longest, member, longest)
+        if came_back:
+            dict.__setitem__(self._came_back_count, member, came_back)
+        if count:
+            dict.__setitem__(self._incoming, member, positions)
+        for index, position in enumerate(positions):
+            self._helper.values[position] = helpers[index]
+            self._helped.values[position] = member
+            self._at.values[position] = times[index]
+            self._key.values[position] = keys[index]
+            self._length.values[position] = lengths[index]
+            if flags[index]:
+                self._events.add(position)
 
 
 # -- the full rebuild ----------------------------------------------------------
@@ -680,7 +935,33 @@ def trace_came_back(event: Act, earlier_newest_first: Iterable[Act]) -> list[Act
 
 # -- storage helpers -------------------------------------------------------------
 
+
+def pack_acts(acts: Sequence[Act]) -> bytes:
+    """Acts (a block of the act log) as bytes: helpers, helped, times, keys."""
+    return b"".join(
+        [
+            struct.pack("<Q", len(acts)),
+            _pack_array(array("I", [act[0] for act in acts])),
+            _pack_array(array("I", [act[1] for act in acts])),
+            _pack_array(array("d", [act[2] for act in acts])),
+            _pack_array(array("q", [act[3] for act in acts])),
+        ]
+    )
+
+
+def unpack_acts(data: bytes) -> list[Act]:
+    """The acts of :func:`pack_acts`, in their order."""
+    (count,) = struct.unpack_from("<Q", data)
+    view, offset, columns = memoryview(data), 8, []
+    for typecode, width in (("I", 4), ("I", 4), ("d", 8), ("q", 8)):
+        columns.append(_unpack_array(typecode, view[offset : offset + width * count]))
+        offset += width * count
+    return list(map(Act, *columns))
+
+
 _MAGIC = b"KRIPPLE1"
+_HEADER_MAGIC = b"KRIPHDR1"
+_RECORD_MAGIC = b"KRIPMEM1"
 _BIG_ENDIAN = sys.byteorder == "big"
 
 
@@ -740,6 +1021,72 @@ def _unpack_counts(data: memoryview) -> dict[int, int]:
     half = len(data) // 2
     members, values = _unpack_array("I", data[:half]), _unpack_array("I", data[half:])
     return dict(zip(members, values, strict=True))
+
+
+class _Column:
+    """One per-act column of a partial state: the positions loaded so far
+    (and the newest act's time, from the header). Remembers which positions
+    were written, so that the records holding them are saved."""
+
+    __slots__ = ("changed", "count", "newest", "values")
+
+    def __init__(self, count: int, newest: float | None = None) -> None:
+        self.values: dict[int, float] = {}
+        self.count = count
+        self.newest = newest
+        self.changed: set[int] = set()
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __getitem__(self, position: int):
+        if position < 0:
+            position += self.count
+        try:
+            return self.values[position]
+        except KeyError:
+            if position == self.count - 1 and self.newest is not None:
+                return self.newest
+            raise RipplesError(f"act {position} is not loaded") from None
+
+    def __setitem__(self, position: int, value) -> None:
+        self.values[position] = value
+        self.changed.add(position)
+
+    def append(self, value) -> None:
+        self.values[self.count] = value
+        self.count += 1
+        self.newest = value
+
+
+class _OnUse(dict):
+    """A per-member dict of a partial state that loads a member's records the
+    first time it is asked about them (writes go straight in)."""
+
+    __slots__ = ("load",)
+
+    def __init__(self, load: Callable[[int], None]) -> None:
+        super().__init__()
+        self.load = load
+
+    def get(self, member, default=None):
+        self.load(member)
+        return dict.get(self, member, default)
+
+    def __getitem__(self, member):
+        self.load(member)
+        return dict.__getitem__(self, member)
+
+    def __contains__(self, member) -> bool:
+        self.load(member)
+        return dict.__contains__(self, member)
+
+
+def _full_column(typecode: str, column: _Column, count: int) -> array:
+    values = column.values
+    if len(values) != count:
+        raise RipplesError("the records do not hold every act")
+    return array(typecode, [values[position] for position in range(count)])
 
 
 # -- the naive reference (tests and benchmarks only) -------------------------------

@@ -300,3 +300,99 @@ def test_empty_history():
     assert state.came_back() == []
     assert contents(Ripples.from_bytes(state.to_bytes())) == contents(Ripples())
     assert state.summary(ANN).reached == 0
+
+
+# -- the state stored per member ----------------------------------------------------
+
+
+class RecordStore:
+    """Header and member records in a dict, as the jobs keep them in a table;
+    remembers which members each load asked for."""
+
+    def __init__(self, state: Ripples) -> None:
+        self.header = state.header_bytes()
+        self.records = {member: (reach, acts) for member, reach, acts in state.all_member_records()}
+        self.loads: list[list[int]] = []
+
+    def load(self, members):
+        self.loads.append(list(members))
+        return {member: self.records[member] for member in members if member in self.records}
+
+    def open(self) -> Ripples:
+        self.loads = []
+        return Ripples.open(self.header, self.load)
+
+    def save(self, state: Ripples) -> None:
+        reach, acts = state.changed_records()
+        for member in reach | acts:
+            old_reach, old_acts = self.records.get(member, (None, None))
+            new_reach, new_acts = state.member_records(member)
+            self.records[member] = (
+                new_reach if member in reach else old_reach,
+                new_acts if member in acts else old_acts,
+            )
+        self.header = state.header_bytes()
+
+    def whole(self) -> Ripples:
+        return Ripples.from_records(
+            self.header, ((m, reach, acts) for m, (reach, acts) in self.records.items())
+        )
+
+
+@settings(max_examples=150, deadline=None)
+@given(histories, st.data())
+def test_a_state_stored_per_member_carries_on_one_act_per_job(acts, data):
+    """Each act opens the stored records, loads what it touches, writes back
+    only the changed records: the result is the whole incremental state."""
+    split = data.draw(st.integers(0, len(acts)))
+    store = RecordStore(rebuild(acts[:split]))
+    assert contents(store.whole()) == contents(rebuild(acts[:split]))
+    whole = incremental(acts[:split])
+    for act in acts[split:]:
+        partial = store.open()
+        update = partial.add_act(*act)
+        expected = whole.add_act(*act)
+        assert update.came_back == expected.came_back
+        assert update.newly_reaching == expected.newly_reaching
+        assert update.longer_chains == expected.longer_chains
+        for member in {act.helper, act.helped, *update.longer_chains}:
+            assert partial.summary(member) == whole.summary(member)
+        for member in update.newly_reaching:
+            assert partial.reached(member) == whole.reached(member)
+        store.save(partial)
+    assert contents(store.whole()) == contents(whole)
+    assert_matches_reference(store.whole(), acts)
+
+
+def test_one_act_loads_only_the_members_it_touches():
+    # A chain 1 -> 2 -> ... -> 40, then 200 members who help member 1 (too late
+    # to chain on), and 100 acts elsewhere.
+    acts = [Act(member, member + 1, 1000 + member) for member in range(1, 40)]
+    acts += [Act(100 + index, 1, 2000 + index) for index in range(200)]
+    acts += [Act(500 + index, 600 + index, 3000 + index) for index in range(100)]
+    store = RecordStore(rebuild(acts))
+    partial = store.open()
+    update = partial.add_act(40, 41, 5000)
+    assert set(update.newly_reaching) == set(range(1, 41))
+    assert update.longer_chains == {member: 41 - member for member in range(1, 41)}
+    # The chain's members are read (their acts' lengths grow), nobody else.
+    assert {member for load in store.loads for member in load} == set(range(1, 42))
+    reach, acts_changed = partial.changed_records()
+    assert reach == {41}
+    assert acts_changed == set(range(1, 42))
+    assert partial.reached(1) == 40 and partial.reached(100) == 1
+    store.save(partial)
+    assert contents(store.whole()) == contents(rebuild([*acts, Act(40, 41, 5000)]))
+
+
+def test_a_partial_state_refuses_what_needs_the_whole():
+    store = RecordStore(rebuild([Act(ANN, BEA, 1), Act(BEA, ANN, 2)]))
+    partial = store.open()
+    for call in (partial.members, partial.to_bytes, lambda: partial.came_back_chain(1)):
+        with pytest.raises(RipplesError):
+            call()
+    with pytest.raises(OutOfOrderError):
+        partial.add_act(CAL, ANN, 1)
+    assert store.loads == []  # refused before loading anything
+    with pytest.raises(RipplesError):
+        Ripples.open(b"not a header" + bytes(40), store.load)
