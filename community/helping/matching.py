@@ -31,10 +31,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from functools import cache, lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from community import blocks
@@ -50,14 +50,16 @@ from community.helping.models import (
     OfferSkill,
     RequestStatus,
     VolunteerOffer,
+    offer_genres,
     request_skills,
 )
 from community.helping.rank import rank_signals, reciprocity_signal, weighted
 from community.moderation.models import HiddenItem
-from community.profiles.models import Profile
+from community.profiles.models import Profile, profile_genres
 from community.words import keywords
 
 CANDIDATES_PER_SKILL = 300
+NEAR_HOURS = 2
 
 
 @dataclass
@@ -192,31 +194,101 @@ def _already_involved(request_id: int) -> set[int]:
     )
 
 
-def candidate_volunteer_ids(
-    request: HelpRequest, per_skill: int = CANDIDATES_PER_SKILL
-) -> set[int]:
-    """The best available volunteers of each of the request's skills (index scans).
+@cache
+def _zone_names() -> tuple[str, ...]:
+    return tuple(sorted(available_timezones()))
 
-    Only verified, present members: an address nobody confirmed is never
-    suggested to anyone (filtered here, before the per-skill limit, so an
-    unverified offer cannot take a verified volunteer's place).
+
+@lru_cache(maxsize=256)
+def _near_zones(zone: str, hour: datetime, hours: float) -> tuple[str, ...]:
+    return tuple(
+        name
+        for name in _zone_names()
+        if (apart := hours_apart(zone, name, hour)) is not None and apart <= hours
+    )
+
+
+def near_zones(zone: str | None, at: datetime, hours: float = NEAR_HOURS) -> list[str]:
+    """The timezone names whose clocks are within ``hours`` of ``zone``'s at ``at``.
+
+    Empty when ``zone`` is unknown. Worked out once per zone and hour (clocks
+    change on the hour), so the cost does not depend on the community.
     """
+    if _zone(zone or "") is None:
+        return []
+    return list(_near_zones(zone, at.replace(minute=0, second=0, microsecond=0), hours))
+
+
+def _best_of_skill(skill_id: int, limit: int, *fits) -> Select:
+    """The ``limit`` best-ranked available, verified volunteers offering ``skill_id``
+    who also satisfy ``fits``: one walk down ``ix_offer_skills_rank`` from the
+    highest rank, probing each row's fit until ``limit`` are found."""
+    return (
+        select(OfferSkill.user_id)
+        .join(User, User.id == OfferSkill.user_id)
+        .where(
+            OfferSkill.skill_id == skill_id,
+            OfferSkill.available.is_(True),
+            User.email_verified_at.is_not(None),
+            User.deleted_at.is_(None),
+            *fits,
+        )
+        .order_by(OfferSkill.rank_score.desc())
+        .limit(limit)
+    )
+
+
+def _helps_with_genre(genre_id: int):
+    """The volunteer (an OfferSkill row's user) helps with or writes ``genre_id``:
+    the same two sources as score_volunteer's genre signal."""
+    return or_(
+        exists().where(
+            offer_genres.c.user_id == OfferSkill.user_id, offer_genres.c.genre_id == genre_id
+        ),
+        exists().where(
+            Profile.user_id == OfferSkill.user_id,
+            profile_genres.c.profile_id == Profile.id,
+            profile_genres.c.genre_id == genre_id,
+        ),
+    )
+
+
+def _lives_near(zones: list[str]):
+    return exists().where(Profile.user_id == OfferSkill.user_id, Profile.timezone.in_(zones))
+
+
+def candidate_volunteer_ids(
+    request: HelpRequest, per_skill: int = CANDIDATES_PER_SKILL, at: datetime | None = None
+) -> set[int]:
+    """The volunteers worth scoring for ``request``: for each of its skills, the
+    best-ranked ``per_skill`` of up to three pools (index walks, so the cost
+    does not grow with the community).
+
+    1. everyone offering the skill;
+    2. those who also help with or write the request's genre (genre weighs
+       1.5, so a volunteer of the genre far down the overall rank can still
+       come first);
+    3. for live formats, those among them (or, without a genre, among
+       everyone) whose clock is within ``NEAR_HOURS`` of the requester's.
+
+    A pool only chooses whom to score; every candidate is then scored in full,
+    so what is suggested, and why, is what scoring everyone would say about
+    them. Only verified, present members: an address nobody confirmed is never
+    suggested to anyone (filtered here, before the limit, so an unverified
+    offer cannot take a verified volunteer's place).
+    """
+    pools: list[tuple] = [()]
+    if request.genre_id is not None:
+        pools.append((_helps_with_genre(request.genre_id),))
+    if HelpFormat(request.format).is_live:
+        requester = request.requester.profile
+        zones = near_zones(requester.timezone if requester else None, at or utcnow())
+        if zones:
+            pools.append((*pools[-1], _lives_near(zones)))
     ids: set[int] = set()
     for skill in request.skills:
-        ids.update(
-            db.session.scalars(
-                select(OfferSkill.user_id)
-                .join(User, User.id == OfferSkill.user_id)
-                .where(
-                    OfferSkill.skill_id == skill.id,
-                    OfferSkill.available.is_(True),
-                    User.email_verified_at.is_not(None),
-                    User.deleted_at.is_(None),
-                )
-                .order_by(OfferSkill.rank_score.desc())
-                .limit(per_skill)
-            )
-        )
+        for fits in pools:
+            ids.update(db.session.scalars(_best_of_skill(skill.id, per_skill, *fits)))
     return ids
 
 
@@ -247,7 +319,7 @@ def suggest_volunteers(
         return []
     now = utcnow()
     excluded = _already_involved(request.id) | {request.requester_id}
-    candidates = candidate_volunteer_ids(request, per_skill) - excluded
+    candidates = candidate_volunteer_ids(request, per_skill, now) - excluded
     candidates -= blocks.blocked_ids(request.requester_id)
     offers = [
         offer
