@@ -258,7 +258,11 @@ def _lives_near(zones: list[str]):
 
 
 def candidate_volunteer_ids(
-    request: HelpRequest, per_skill: int = CANDIDATES_PER_SKILL, at: datetime | None = None
+    request: HelpRequest,
+    per_skill: int = CANDIDATES_PER_SKILL,
+    at: datetime | None = None,
+    *,
+    excluded: set[int] = frozenset(),
 ) -> set[int]:
     """The volunteers worth scoring for ``request``: for each of its skills, the
     best-ranked ``per_skill`` of up to three pools (index walks, so the cost
@@ -275,7 +279,8 @@ def candidate_volunteer_ids(
     so what is suggested, and why, is what scoring everyone would say about
     them. Only verified, present members: an address nobody confirmed is never
     suggested to anyone (filtered here, before the limit, so an unverified
-    offer cannot take a verified volunteer's place).
+    offer cannot take a verified volunteer's place); ``excluded`` (those who
+    answered or were invited, the requester, blocks) likewise.
     """
     pools: list[tuple] = [()]
     if request.genre_id is not None:
@@ -285,11 +290,13 @@ def candidate_volunteer_ids(
         zones = near_zones(requester.timezone if requester else None, at or utcnow())
         if zones:
             pools.append((*pools[-1], _lives_near(zones)))
+    if excluded:
+        pools = [(*fits, OfferSkill.user_id.not_in(list(excluded))) for fits in pools]
     ids: set[int] = set()
     for skill in request.skills:
         for fits in pools:
             ids.update(db.session.scalars(_best_of_skill(skill.id, per_skill, *fits)))
-    return ids
+    return ids - excluded
 
 
 def load_offers(user_ids) -> list[VolunteerOffer]:
@@ -318,9 +325,14 @@ def suggest_volunteers(
     if request.status != RequestStatus.OPEN:
         return []
     now = utcnow()
-    excluded = _already_involved(request.id) | {request.requester_id}
-    candidates = candidate_volunteer_ids(request, per_skill, now) - excluded
-    candidates -= blocks.blocked_ids(request.requester_id)
+    # Left out before the pools' limits, so that nobody who cannot be suggested
+    # takes the place of someone who can.
+    excluded = (
+        _already_involved(request.id)
+        | {request.requester_id}
+        | blocks.blocked_ids(request.requester_id)
+    )
+    candidates = candidate_volunteer_ids(request, per_skill, now, excluded=excluded)
     offers = [
         offer
         for offer in load_offers(candidates)
