@@ -58,7 +58,7 @@ from community.moderation.models import HiddenItem
 from community.profiles.models import Profile, profile_genres
 from community.words import keywords
 
-CANDIDATES_PER_SKILL = 300
+CANDIDATES_PER_SKILL = 200
 NEAR_HOURS = 2
 
 
