@@ -11,15 +11,24 @@ How a suggestion is found (so that cost does not grow with the community):
    and not have answered or been invited already.
 2. Candidates. Each volunteer's request-independent score (``rank_score``:
    capacity, speed, activity, fairness, reciprocity) is kept on their offer
-   and copied onto their skill rows, which carry an availability flag. The
-   best ``CANDIDATES_PER_SKILL`` available volunteers of each skill of the
-   request are one index range scan each, whatever the number of volunteers.
+   and copied onto their skill rows, which carry an availability flag. For
+   each skill of the request, the best ``CANDIDATES_PER_SKILL`` available
+   volunteers of three pools are taken, each pool one walk down that index
+   from the top, stopping when the pool is full, whatever the number of
+   volunteers: everyone offering the skill; those who also help with or
+   write the request's genre; and, for live help, those of them whose clock
+   is near the requester's (:func:`candidate_volunteer_ids`).
 3. Scoring. The candidates are scored in full (adding skill and genre
    overlap, text relevance and timezone distance), and the best returned.
 
-The trade-off is deliberate: a volunteer outside the top few hundred of every
-skill of a request is not suggested for it, even if their text would match
-well. ``bench/`` measures the cost against scoring everyone.
+Why three pools: the request-dependent signals weigh as much as the rank
+(genre 1.5, timezone 1.0), so a volunteer of the request's genre in the
+requester's timezone beats many better-ranked ones who share neither. By
+the rank alone, the engine found 3 of the 10 volunteers that scoring
+everyone finds at 100k; with the pools, 10 of 10 (bench/matching.py,
+docs/BENCHMARKS.md). What is left out is a volunteer whose only strength is
+their text (weight 2.0, but in practice worth a few tenths: a cosine of
+word sets): outside the top few hundred of every pool, they are not scored.
 
 The weights of every signal (``WEIGHTS``) and the request-independent
 signals live in :mod:`community.helping.rank`, capacity in
@@ -240,15 +249,27 @@ def _best_of_skill(skill_id: int, limit: int, *fits) -> Select:
 
 def _helps_with_genre(genre_id: int):
     """The volunteer (an OfferSkill row's user) helps with or writes ``genre_id``:
-    the same two sources as score_volunteer's genre signal."""
+    the same two sources as score_volunteer's genre signal.
+
+    Each test is a probe of a primary key per row walked. ``OFFSET 0`` keeps
+    PostgreSQL from turning them into hashed subplans, which would read every
+    volunteer of the genre (and every profile) before the first row: a cost
+    that grows with the community, which the walk does not.
+    """
     return or_(
-        exists().where(
-            offer_genres.c.user_id == OfferSkill.user_id, offer_genres.c.genre_id == genre_id
+        exists(
+            select(offer_genres.c.user_id)
+            .where(
+                offer_genres.c.user_id == OfferSkill.user_id,
+                offer_genres.c.genre_id == genre_id,
+            )
+            .offset(0)
         ),
-        exists().where(
-            Profile.user_id == OfferSkill.user_id,
-            profile_genres.c.profile_id == Profile.id,
-            profile_genres.c.genre_id == genre_id,
+        exists(
+            select(Profile.id)
+            .join(profile_genres, profile_genres.c.profile_id == Profile.id)
+            .where(Profile.user_id == OfferSkill.user_id, profile_genres.c.genre_id == genre_id)
+            .offset(0)
         ),
     )
 

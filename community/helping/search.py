@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import CTE, ColumnElement, literal_column, select, table, text
+from sqlalchemy import CTE, ColumnElement, literal_column, select, table, text, true
 
 from community.db import db
 
@@ -115,14 +115,18 @@ def among_matches(request_id: ColumnElement[int], query: str) -> ColumnElement[b
     """A condition for a WHERE: ``request_id`` is one of the requests matching
     every word of ``query``; None when the query has no words.
 
-    The hits are materialized once and probed from the caller's own scan. The
-    id is compared as ``request_id + 0``, an expression no index answers, so
+    The hits are materialized once and probed from the caller's own scan, so
     that the planner keeps walking the caller's index (the board's open
-    requests, newest first) and probes the hit set, instead of starting from
-    the hits by primary key and sorting them all: on SQLite it probes a
-    b-tree of the hits, on PostgreSQL a hashed subplan.
+    requests, newest first) and stops after a page, instead of starting from
+    the hits and sorting them all. Two spellings hold both planners to it:
+    the id is compared as ``request_id + 0``, an expression no index answers
+    (SQLite would otherwise drive from the hits by primary key), and the test
+    is wrapped in ``IS TRUE`` (same meaning in a WHERE), which PostgreSQL does
+    not turn into a join (a nested loop that scans every hit for every
+    request) but keeps as a hashed subplan: one hash of the hits, one probe
+    per request walked.
     """
     hits = matching_ids(query)
     if hits is None:
         return None
-    return (request_id + 0).in_(select(hits.c.request_id))
+    return (request_id + 0).in_(select(hits.c.request_id)).is_(true())
