@@ -29,6 +29,9 @@ sys.path.insert(0, str(ROOT))
 
 ENGINES = ("sqlite", "postgresql")
 PG_SERVER = os.environ.get("BENCH_PG_SERVER", "postgresql+psycopg://root@127.0.0.1:5432")
+# Several people benchmarking on one PostgreSQL server each keep their own
+# databases: BENCH_PG_PREFIX=kindred_bench_mine (it must start with kindred_bench).
+PG_PREFIX = os.environ.get("BENCH_PG_PREFIX", "kindred_bench")
 BENCH_EMAIL = "bench@example.com"
 BENCH_PASSWORD = "bench-password-for-load-tests"  # a throwaway account in a throwaway database
 BENCH_SECRET_KEY = "bench-" + "k" * 40
@@ -53,7 +56,7 @@ def database_url(engine: str, volunteers: int) -> str:
     if engine == "sqlite":
         return f"sqlite:///{RESULTS / f'bench-{label}.sqlite3'}"
     if engine == "postgresql":
-        return f"{PG_SERVER}/kindred_bench_{label}"
+        return f"{PG_SERVER}/{PG_PREFIX}_{label}"
     raise ValueError(f"unknown engine {engine!r}")
 
 

@@ -12,15 +12,24 @@ How a suggestion is found (so that cost does not grow with the community):
    and not have answered or been invited already.
 2. Candidates. Each volunteer's request-independent score (``rank_score``:
    capacity, measured reliability, activity, fairness, reciprocity) is kept on their offer
-   and copied onto their skill rows, which carry an availability flag. The
-   best ``CANDIDATES_PER_SKILL`` available volunteers of each skill of the
-   request are one index range scan each, whatever the number of volunteers.
+   and copied onto their skill rows, which carry an availability flag. For
+   each skill of the request, the best ``CANDIDATES_PER_SKILL`` available
+   volunteers of three pools are taken, each pool one walk down that index
+   from the top, stopping when the pool is full, whatever the number of
+   volunteers: everyone offering the skill; those who also help with or
+   write the request's genre; and, for live help, those of them whose clock
+   is near the requester's (:func:`candidate_volunteer_ids`).
 3. Scoring. The candidates are scored in full (adding skill and genre
    overlap, text relevance and timezone distance), and the best returned.
 
-The trade-off is deliberate: a volunteer outside the top few hundred of every
-skill of a request is not suggested for it, even if their text would match
-well. ``bench/`` measures the cost against scoring everyone.
+Why three pools: the request-dependent signals weigh as much as the rank
+(genre 1.5, timezone 1.0), so a volunteer of the request's genre in the
+requester's timezone beats many better-ranked ones who share neither. By
+the rank alone, the engine found 3 of the 10 volunteers that scoring
+everyone finds at 100k; with the pools, 10 of 10 (bench/matching.py,
+docs/BENCHMARKS.md). What is left out is a volunteer whose only strength is
+their text (weight 2.0, but in practice worth a few tenths: a cosine of
+word sets): outside the top few hundred of every pool, they are not scored.
 
 The weights of every signal (``WEIGHTS``) and the request-independent
 signals live in :mod:`community.helping.rank`, capacity in
@@ -32,10 +41,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from functools import cache, lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from community import blocks
@@ -52,15 +61,17 @@ from community.helping.models import (
     OfferSkill,
     RequestStatus,
     VolunteerOffer,
+    offer_genres,
     request_skills,
 )
 from community.helping.rank import rank_signals, reciprocity_signal, weighted
 from community.helping.reliability import kind_words
 from community.moderation.models import HiddenItem
-from community.profiles.models import Profile
+from community.profiles.models import Profile, profile_genres
 from community.words import keywords
 
-CANDIDATES_PER_SKILL = 300
+CANDIDATES_PER_SKILL = 200
+NEAR_HOURS = 2
 
 
 @dataclass
@@ -185,32 +196,121 @@ def _already_involved(request_id: int) -> set[int]:
     )
 
 
-def candidate_volunteer_ids(
-    request: HelpRequest, per_skill: int = CANDIDATES_PER_SKILL
-) -> set[int]:
-    """The best available volunteers of each of the request's skills (index scans).
+@cache
+def _zone_names() -> tuple[str, ...]:
+    return tuple(sorted(available_timezones()))
 
-    Only verified, present members: an address nobody confirmed is never
-    suggested to anyone (filtered here, before the per-skill limit, so an
-    unverified offer cannot take a verified volunteer's place).
+
+@lru_cache(maxsize=256)
+def _near_zones(zone: str, hour: datetime, hours: float) -> tuple[str, ...]:
+    return tuple(
+        name
+        for name in _zone_names()
+        if (apart := hours_apart(zone, name, hour)) is not None and apart <= hours
+    )
+
+
+def near_zones(zone: str | None, at: datetime, hours: float = NEAR_HOURS) -> list[str]:
+    """The timezone names whose clocks are within ``hours`` of ``zone``'s at ``at``.
+
+    Empty when ``zone`` is unknown. Worked out once per zone and hour (clocks
+    change on the hour), so the cost does not depend on the community.
     """
+    if _zone(zone or "") is None:
+        return []
+    return list(_near_zones(zone, at.replace(minute=0, second=0, microsecond=0), hours))
+
+
+def _best_of_skill(skill_id: int, limit: int, *fits) -> Select:
+    """The ``limit`` best-ranked available, verified volunteers offering ``skill_id``
+    who also satisfy ``fits``: one walk down ``ix_offer_skills_rank`` from the
+    highest rank, probing each row's fit until ``limit`` are found."""
+    return (
+        select(OfferSkill.user_id)
+        .join(User, User.id == OfferSkill.user_id)
+        .where(
+            OfferSkill.skill_id == skill_id,
+            OfferSkill.available.is_(True),
+            User.email_verified_at.is_not(None),
+            User.deleted_at.is_(None),
+            *fits,
+        )
+        .order_by(OfferSkill.rank_score.desc())
+        .limit(limit)
+    )
+
+
+def _helps_with_genre(genre_id: int):
+    """The volunteer (an OfferSkill row's user) helps with or writes ``genre_id``:
+    the same two sources as score_volunteer's genre signal.
+
+    Each test is a probe of a primary key per row walked. ``OFFSET 0`` keeps
+    PostgreSQL from turning them into hashed subplans, which would read every
+    volunteer of the genre (and every profile) before the first row: a cost
+    that grows with the community, which the walk does not.
+    """
+    return or_(
+        exists(
+            select(offer_genres.c.user_id)
+            .where(
+                offer_genres.c.user_id == OfferSkill.user_id,
+                offer_genres.c.genre_id == genre_id,
+            )
+            .offset(0)
+        ),
+        exists(
+            select(Profile.id)
+            .join(profile_genres, profile_genres.c.profile_id == Profile.id)
+            .where(Profile.user_id == OfferSkill.user_id, profile_genres.c.genre_id == genre_id)
+            .offset(0)
+        ),
+    )
+
+
+def _lives_near(zones: list[str]):
+    return exists().where(Profile.user_id == OfferSkill.user_id, Profile.timezone.in_(zones))
+
+
+def candidate_volunteer_ids(
+    request: HelpRequest,
+    per_skill: int = CANDIDATES_PER_SKILL,
+    at: datetime | None = None,
+    *,
+    excluded: set[int] = frozenset(),
+) -> set[int]:
+    """The volunteers worth scoring for ``request``: for each of its skills, the
+    best-ranked ``per_skill`` of up to three pools (index walks, so the cost
+    does not grow with the community).
+
+    1. everyone offering the skill;
+    2. those who also help with or write the request's genre (genre weighs
+       1.5, so a volunteer of the genre far down the overall rank can still
+       come first);
+    3. for live formats, those among them (or, without a genre, among
+       everyone) whose clock is within ``NEAR_HOURS`` of the requester's.
+
+    A pool only chooses whom to score; every candidate is then scored in full,
+    so what is suggested, and why, is what scoring everyone would say about
+    them. Only verified, present members: an address nobody confirmed is never
+    suggested to anyone (filtered here, before the limit, so an unverified
+    offer cannot take a verified volunteer's place); ``excluded`` (those who
+    answered or were invited, the requester, blocks) likewise.
+    """
+    pools: list[tuple] = [()]
+    if request.genre_id is not None:
+        pools.append((_helps_with_genre(request.genre_id),))
+    if HelpFormat(request.format).is_live:
+        requester = request.requester.profile
+        zones = near_zones(requester.timezone if requester else None, at or utcnow())
+        if zones:
+            pools.append((*pools[-1], _lives_near(zones)))
+    if excluded:
+        pools = [(*fits, OfferSkill.user_id.not_in(list(excluded))) for fits in pools]
     ids: set[int] = set()
     for skill in request.skills:
-        ids.update(
-            db.session.scalars(
-                select(OfferSkill.user_id)
-                .join(User, User.id == OfferSkill.user_id)
-                .where(
-                    OfferSkill.skill_id == skill.id,
-                    OfferSkill.available.is_(True),
-                    User.email_verified_at.is_not(None),
-                    User.deleted_at.is_(None),
-                )
-                .order_by(OfferSkill.rank_score.desc())
-                .limit(per_skill)
-            )
-        )
-    return ids
+        for fits in pools:
+            ids.update(db.session.scalars(_best_of_skill(skill.id, per_skill, *fits)))
+    return ids - excluded
 
 
 def load_offers(user_ids) -> list[VolunteerOffer]:
@@ -239,9 +339,14 @@ def suggest_volunteers(
     if request.status != RequestStatus.OPEN:
         return []
     now = utcnow()
-    excluded = _already_involved(request.id) | {request.requester_id}
-    candidates = candidate_volunteer_ids(request, per_skill) - excluded
-    candidates -= blocks.blocked_ids(request.requester_id)
+    # Left out before the pools' limits, so that nobody who cannot be suggested
+    # takes the place of someone who can.
+    excluded = (
+        _already_involved(request.id)
+        | {request.requester_id}
+        | blocks.blocked_ids(request.requester_id)
+    )
+    candidates = candidate_volunteer_ids(request, per_skill, now, excluded=excluded)
     offers = [
         offer
         for offer in load_offers(candidates)

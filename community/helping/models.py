@@ -97,6 +97,9 @@ offer_genres = Table(
         primary_key=True,
     ),
     Column("genre_id", Integer, ForeignKey("genres.id", ondelete="CASCADE"), primary_key=True),
+    # Who helps with a genre (the matching engine's genre pool, a rare genre's
+    # volunteers first); the primary key answers the other way round.
+    Index("ix_offer_genres_genre_user", "genre_id", "user_id"),
 )
 
 

@@ -519,9 +519,9 @@ def board_page(filters: BoardFilters, page: int = 1, per_page: int = PER_PAGE) -
     statement = select(HelpRequest).where(
         HelpRequest.status == RequestStatus.OPEN, HelpRequest.id.not_in(hidden)
     )
-    hits = search.matching_ids(filters.q) if filters.q else None
-    if hits is not None:
-        statement = statement.join(hits, hits.c.request_id == HelpRequest.id)
+    found = search.among_matches(HelpRequest.id, filters.q) if filters.q else None
+    if found is not None:
+        statement = statement.where(found)
     if filters.skill:
         skill_id = db.session.scalar(select(Skill.id).where(Skill.slug == filters.skill))
         statement = statement.where(

@@ -14,13 +14,20 @@ the caller joins and filters *after* the match set is chosen. Putting the
 MATCH beside joins and filters in one WHERE lets the planner scan requests
 and test each against the index, which at scale is seconds instead of
 milliseconds.
+
+:func:`among_matches` is the board's form: a condition that a request id is
+in that match set, written so that neither planner can start from the hits.
+The board's order (open requests, newest first) is an index walk that stops
+after one page; started from the hits, a common word's every hit is looked
+up and sorted first (bench/board.py, docs/BENCHMARKS.md "Performance round
+2").
 """
 
 from __future__ import annotations
 
 import re
 
-from sqlalchemy import CTE, literal_column, select, table, text
+from sqlalchemy import CTE, ColumnElement, literal_column, select, table, text, true
 
 from community.db import db
 
@@ -102,3 +109,24 @@ def matching_ids(query: str) -> CTE | None:
             .where(text("help_request_fts MATCH :q").bindparams(q=fts_query))
         )
     return statement.cte("search_hits").prefix_with("MATERIALIZED")
+
+
+def among_matches(request_id: ColumnElement[int], query: str) -> ColumnElement[bool] | None:
+    """A condition for a WHERE: ``request_id`` is one of the requests matching
+    every word of ``query``; None when the query has no words.
+
+    The hits are materialized once and probed from the caller's own scan, so
+    that the planner keeps walking the caller's index (the board's open
+    requests, newest first) and stops after a page, instead of starting from
+    the hits and sorting them all. Two spellings hold both planners to it:
+    the id is compared as ``request_id + 0``, an expression no index answers
+    (SQLite would otherwise drive from the hits by primary key), and the test
+    is wrapped in ``IS TRUE`` (same meaning in a WHERE), which PostgreSQL does
+    not turn into a join (a nested loop that scans every hit for every
+    request) but keeps as a hashed subplan: one hash of the hits, one probe
+    per request walked.
+    """
+    hits = matching_ids(query)
+    if hits is None:
+        return None
+    return (request_id + 0).in_(select(hits.c.request_id)).is_(true())

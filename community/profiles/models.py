@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from community.db import UTCDateTime, db, utcnow
@@ -62,6 +62,8 @@ profile_genres = Table(
     db.metadata,
     Column("profile_id", Integer, ForeignKey("profiles.id", ondelete="CASCADE"), primary_key=True),
     Column("genre_id", Integer, ForeignKey("genres.id", ondelete="CASCADE"), primary_key=True),
+    # Who writes a genre (the matching engine's genre pool).
+    Index("ix_profile_genres_genre_profile", "genre_id", "profile_id"),
 )
 profile_wanted_skills = Table(
     "profile_wanted_skills",

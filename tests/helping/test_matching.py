@@ -424,6 +424,105 @@ def test_only_the_best_ranked_volunteers_of_each_skill_are_candidates(
     }
 
 
+def _crowd(make_volunteer, count: int, *skills: str, **kwargs) -> list:
+    """``count`` volunteers ranked above anyone with a recent match, fitting poorly."""
+    crowd = [
+        make_volunteer(f"Crowd {index}", *skills, capacity=10, **kwargs) for index in range(count)
+    ]
+    _pin(*crowd)
+    return crowd
+
+
+def test_the_best_fit_is_found_far_down_the_rank(app, make_volunteer, make_request, asker):
+    """Genre and timezone outweigh a lower rank: the fitting volunteer is found
+    even when more volunteers than the pool holds rank above them."""
+    crowd = _crowd(make_volunteer, 4, "beta-reading", genres=["romance"], timezone="Asia/Tokyo")
+    fit = make_volunteer(
+        "Fit", "beta-reading", capacity=10, genres=["fantasy"], timezone="Europe/Dublin"
+    )
+    offer_of(fit).recent_matches = 2
+    _pin(fit)
+    assert offer_of(fit).rank_score < min(offer_of(user).rank_score for user in crowd)
+
+    request = make_request(asker, format="live_chat")
+    found = suggestions(request, per_skill=2)
+    # The rank alone would pick two of the crowd and never score Fit.
+    assert fit.id in matching.candidate_volunteer_ids(reload(request), per_skill=2)
+    assert found[0].volunteer.id == fit.id
+    assert found[0].reasons[:1] == ["beta reading and fantasy in common"]
+    assert "same timezone" in found[0].reasons
+    # A pool only chooses whom to score: the fit is said what scoring everyone says.
+    everyone = suggestions(request, per_skill=1_000)[0]
+    assert (everyone.volunteer.id, everyone.reasons) == (fit.id, found[0].reasons)
+    assert everyone.score == pytest.approx(found[0].score)  # "now" moved on a little
+
+
+def test_the_genre_pool_reads_profile_genres_too(app, make_volunteer, make_request, asker):
+    _crowd(make_volunteer, 3, "beta-reading", genres=["romance"])
+    writer = make_volunteer("Writer", "beta-reading", capacity=10, profile_genres=["fantasy"])
+    offer_of(writer).recent_matches = 1
+    _pin(writer)
+    request = make_request(asker, genre="fantasy")  # written: no timezone pool
+    assert names(request, per_skill=1)[0] == "Writer"
+
+
+def test_the_timezone_pool_serves_live_requests_without_a_genre(
+    app, make_volunteer, make_request, asker
+):
+    _crowd(make_volunteer, 3, "beta-reading", timezone="Asia/Tokyo")
+    near = make_volunteer("Near", "beta-reading", capacity=10, timezone="Europe/Paris")
+    offer_of(near).recent_matches = 1
+    _pin(near)
+    live = make_request(asker, genre=None, format="live_chat")
+    written = make_request(asker, genre=None, title="Notes on my draft, in writing")
+    assert names(live, per_skill=1)[0] == "Near"
+    # Written help has no timezone signal, so no timezone pool: the rank decides.
+    assert "Near" not in names(written, per_skill=1)
+
+
+def test_pools_keep_the_hard_filters_before_their_limit(
+    app, make_user, make_volunteer, make_request, asker
+):
+    """An ineligible volunteer who fits better takes no eligible one's place in a pool."""
+    _crowd(make_volunteer, 3, "beta-reading", genres=["romance"], timezone="Asia/Tokyo")
+    fit = make_volunteer("Fit", "beta-reading", capacity=10, genres=["fantasy"])
+    offer_of(fit).recent_matches = 1
+    unverified = make_volunteer("Unverified", "beta-reading", capacity=10, genres=["fantasy"])
+    unverified.email_verified_at = None
+    resting = make_volunteer("Resting", "beta-reading", genres=["fantasy"], on_break=True)
+    gone = make_volunteer("Gone", "beta-reading", capacity=10, genres=["fantasy"])
+    gone.deleted_at = utcnow()
+    blocked = make_volunteer("Blocked", "beta-reading", capacity=10, genres=["fantasy"])
+    _pin(fit, unverified, resting, gone, blocked)
+    blocking.block(asker, blocked)
+    db.session.commit()
+    request = make_request(asker, format="live_chat")
+    candidates = matching.candidate_volunteer_ids(reload(request), per_skill=1)
+    assert not {unverified.id, resting.id, gone.id} & candidates
+    assert blocked.id in candidates  # suggest_volunteers leaves blocks out, below
+    candidates = matching.candidate_volunteer_ids(
+        reload(request), per_skill=1, excluded={blocked.id}
+    )
+    assert fit.id in candidates and blocked.id not in candidates
+    assert names(request, per_skill=1)[0] == "Fit"
+    assert not {"Unverified", "Resting", "Gone", "Blocked"} & set(names(request, per_skill=100))
+
+
+def test_near_zones():
+    from datetime import UTC, datetime
+
+    january = datetime(2025, 1, 15, 12, 30, tzinfo=UTC)
+    near = matching.near_zones("Europe/London", january)
+    assert {"Europe/London", "Europe/Dublin", "Europe/Paris", "Africa/Cairo"} <= set(near)
+    assert "Asia/Tokyo" not in near and "America/New_York" not in near
+    assert "Europe/Moscow" not in near  # three hours ahead in winter
+    assert matching.near_zones("Europe/London", january, hours=0) == [
+        name for name in near if matching.hours_apart("Europe/London", name, january) == 0
+    ]
+    assert matching.near_zones(None, january) == []
+    assert matching.near_zones("Not/AZone", january) == []
+
+
 def test_limit(app, make_volunteer, make_request, asker):
     for index in range(5):
         make_volunteer(f"Volunteer {index}", "beta-reading")
