@@ -1,7 +1,7 @@
 """Ripples state per member: a small header row, one row per member and the acts in blocks, instead of one blob
 
 Revision ID: 0021
-Revises: 0016
+Revises: 0019
 Create Date: 2026-12-01
 
 The old blob is not converted: the acts of help are the source of truth,
@@ -17,7 +17,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0021'
-down_revision = '0016'
+down_revision = '0019'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """Matching candidates: who helps with or writes a genre, by genre
 
 Revision ID: 0022
-Revises: 0016
+Revises: 0021
 Create Date: 2026-12-01
 
 """
@@ -9,7 +9,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0022'
-down_revision = '0016'
+down_revision = '0021'
 branch_labels = None
 depends_on = None
 
