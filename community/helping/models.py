@@ -369,3 +369,21 @@ class MatchClosure(db.Model):
 
     match: Mapped[Match] = relationship()
     user: Mapped[User] = relationship()  # noqa: F821
+
+
+class MatchThanksBack(db.Model):
+    """The helper's one short thank-you to the requester once a match has ended
+    (helping goes both ways). Seen by the two members only; not a
+    :class:`~community.kindness.models.Thanks`, not an act of help, never in
+    the ripples (community.helping.thanks_back)."""
+
+    __tablename__ = "match_thanks_back"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    match_id: Mapped[int] = mapped_column(ForeignKey("matches.id", ondelete="CASCADE"), unique=True)
+    helper_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    match: Mapped[Match] = relationship()
+    helper: Mapped[User] = relationship()  # noqa: F821
