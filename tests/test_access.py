@@ -172,6 +172,9 @@ ROWS: list[Row] = [
         owner=302,
         other=302,
     ),
+    # The helper's thank-you back (other's), refused with a flash while the
+    # match is active; the requester and everyone else get 404.
+    R("helping.thank_back", "POST", "/matches/{match_id}/thanks-back", LOGIN, 404, other=302),
     # A check-in's "we're on it" link, made for other: no login needed; any
     # other signed-in member is refused (a foreign link), and nothing changes.
     R("helping.check_in", "GET", "/check-ins/{check_in}", 200, 404, other=200),
@@ -374,6 +377,7 @@ FLASHED_REFUSALS = {
     ("moderation.moderators", "POST"),
     ("helping.finish_part", "POST"),
     ("helping.write_closure", "POST"),
+    ("helping.thank_back", "POST"),
 }
 MATRIX: dict[tuple[str, str], Row] = {(r.endpoint, r.method): r for r in ROWS}
 

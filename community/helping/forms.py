@@ -25,7 +25,7 @@ from wtforms import (
 from wtforms.validators import Optional
 
 from community.forms import KindredForm
-from community.helping import answers, asks, closure, matches, offers, requests
+from community.helping import answers, asks, closure, matches, offers, requests, thanks_back
 from community.helping.models import FORMAT_LABELS, HelpFormat, HelpRequest, VolunteerOffer
 from community.profiles import taxonomy
 from community.profiles.forms import MultiCheckboxField, _options
@@ -289,6 +289,14 @@ class ClosureForm(KindredForm):
         "How did it go? One sentence",
         filters=[_plain_multiline],
         render_kw={"rows": 2, "maxlength": closure.WORD_MAX},
+    )
+
+
+class ThanksBackForm(KindredForm):
+    body = TextAreaField(
+        "Your thank-you",
+        filters=[_plain_multiline],
+        render_kw={"rows": 3, "maxlength": thanks_back.BODY_MAX},
     )
 
 

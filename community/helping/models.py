@@ -421,3 +421,21 @@ class RequestDigestItem(db.Model):
         ForeignKey("help_requests.id", ondelete="CASCADE"), primary_key=True
     )
     digest_id: Mapped[int] = mapped_column(ForeignKey("request_digests.id", ondelete="CASCADE"))
+
+
+class MatchThanksBack(db.Model):
+    """The helper's one short thank-you to the requester once a match has ended
+    (helping goes both ways). Seen by the two members only; not a
+    :class:`~community.kindness.models.Thanks`, not an act of help, never in
+    the ripples (community.helping.thanks_back)."""
+
+    __tablename__ = "match_thanks_back"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    match_id: Mapped[int] = mapped_column(ForeignKey("matches.id", ondelete="CASCADE"), unique=True)
+    helper_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    match: Mapped[Match] = relationship()
+    helper: Mapped[User] = relationship()  # noqa: F821

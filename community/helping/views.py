@@ -53,6 +53,7 @@ from community.helping import (
     reliability,
     requests,
     search,
+    thanks_back,
 )
 from community.helping.errors import NotFound
 from community.helping.first_contact import first_contact_of
@@ -68,6 +69,7 @@ from community.helping.forms import (
     OfferForm,
     RequestForm,
     StallForm,
+    ThanksBackForm,
 )
 from community.helping.introductions import suggested_first_message
 from community.helping.models import (
@@ -585,7 +587,12 @@ def my_matches():
 
 
 def _match_page(
-    match: Match, cancel_form=None, status: int = 200, thanks_form=None, closure_form=None
+    match: Match,
+    cancel_form=None,
+    status: int = 200,
+    thanks_form=None,
+    closure_form=None,
+    thanks_back_form=None,
 ):
     i_am_helper = match.helper_id == current_user.id
     me, other = (match.helper, match.requester) if i_am_helper else (match.requester, match.helper)
@@ -619,6 +626,10 @@ def _match_page(
         my_closure=closure.closure_of(match, current_user.id),
         may_close=closure.may_write(match, current_user.id),
         closure_form=closure_form or ClosureForm(formdata=None),
+        # The helper's thank-you back (community.helping.thanks_back).
+        thanks_back=thanks_back.thanks_back_of(match),
+        may_thank_back=thanks_back.may_thank_back(match, current_user.id),
+        thanks_back_form=thanks_back_form or ThanksBackForm(formdata=None),
         button_form=ConfirmForm(),
         **thanks_panel(match.id, thanks_form),
     ), status
@@ -716,6 +727,25 @@ def write_closure(match_id: int):
             flash(str(error), "error")
             return redirect(url_for("helping.show_match", match_id=match_id))
     return _match_page(match, status=400, closure_form=form)
+
+
+@bp.post("/matches/<int:match_id>/thanks-back")
+@login_required
+def thank_back(match_id: int):
+    """The helper's one thank-you note to the requester, once the match has ended."""
+    match = _access_match(match_id)
+    if match.helper_id != current_user.id:
+        abort(404)  # the requester thanks with "mark the help received"
+    form = ThanksBackForm()
+    if form.validate_on_submit():
+        _, error = run(thanks_back.thank_back, current_user, match, form.body.data)
+        if error is None:
+            flash(f"Thank you! {match.requester.display_name} will see your note.", "success")
+            return redirect(url_for("helping.show_match", match_id=match_id))
+        if not error_on_field(form, error):
+            flash(str(error), "error")
+            return redirect(url_for("helping.show_match", match_id=match_id))
+    return _match_page(match, status=400, thanks_back_form=form)
 
 
 # --- check-ins: the one-click answers of a check-in's email -------------------

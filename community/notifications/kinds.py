@@ -264,6 +264,15 @@ KINDS: dict[str, NotificationKind] = {
             email_template="match_ended",  # asks for the closing words too
         ),
         NotificationKind(
+            "thanks_back",
+            "A helper thanks you back after a match",
+            "{name} thanked you back for “{title}”: “{excerpt}”",
+            "helping.show_match",
+            link_args=("match_id",),
+            default_delivery=DAILY,
+            same_thing=("match_id",),
+        ),
+        NotificationKind(
             "manuscript_reading",
             "A reader is reading your manuscript (once per reading session)",
             "{name} is reading “{title}”.",

@@ -382,3 +382,17 @@ def test_a_completed_match_is_not_checked_on(app, pair):
     assert reload(match).check_in_due_at is None
     assert check_in_at(due + MINUTE) == 0
     assert notifications_of(vic, "check_in") == []
+
+
+def test_both_saying_it_stalled_gives_the_place_back_once(app, pair):
+    ann, vic, match, _ = pair
+    check_in_at(match.check_in_due_at + MINUTE)
+    places = reload(match.request).places_taken
+    check_ins.stall(token(match, ann, check_ins.STALLED), "", None)
+    db.session.commit()
+    with pytest.raises(NotAllowed, match="already ended"):
+        check_ins.stall(token(match, vic, check_ins.STALLED), "Me too.", None)
+    db.session.rollback()
+    assert db.session.get(HelpRequest, match.request_id).places_taken == places - 1
+    assert len(notifications_of(vic, "match_stalled")) == 1
+    assert notifications_of(ann, "match_stalled") == []
