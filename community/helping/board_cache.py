@@ -26,8 +26,9 @@ Where things live:
   reach the version (a CLI job without Redis, a bump during a Redis outage)
   shows within that time.
 
-If Redis cannot be reached the board is rendered as if there were no cache:
-never an error for that.
+If Redis cannot be reached the board is rendered as if there were no cache
+(and Redis is not asked again for ``PAUSE_AFTER_FAILURE`` seconds): never an
+error for that.
 """
 
 from __future__ import annotations
@@ -62,11 +63,15 @@ WATCHED_TABLES = frozenset(
 USER_FIELDS = ("display_name", "deleted_at")
 PROFILE_FIELDS = ("stage",)
 _CHANGED = "board_cards_changed"
+# After Redis fails, how long the board stops asking it (and renders): a
+# Redis that does not answer would otherwise cost every load its timeout.
+PAUSE_AFTER_FAILURE = 5.0
 
 _lock = threading.Lock()
 _entries: OrderedDict[tuple, tuple[float, str]] = OrderedDict()
 _local_version = count(1)
 _local_current = [0]
+_redis_paused_until = [0.0]
 
 
 def version() -> str | None:
@@ -74,9 +79,12 @@ def version() -> str | None:
     connection = redis_connection()
     if connection is None:
         return f"local-{_local_current[0]}"
+    if time.monotonic() < _redis_paused_until[0]:
+        return None
     try:
         value = connection.get(VERSION_KEY)
     except RedisError:
+        _redis_paused_until[0] = time.monotonic() + PAUSE_AFTER_FAILURE
         return None
     return f"redis-{int(value or 0)}"
 
@@ -177,6 +185,7 @@ def install() -> None:
     with _lock:
         _entries.clear()
         _local_current[0] = next(_local_version)
+        _redis_paused_until[0] = 0.0
     session_class = db.session.session_factory.class_
     if event.contains(session_class, "before_flush", _before_flush):
         return
