@@ -1,4 +1,4 @@
-"""Ripples state per member: a small header row, one row per member and the acts in blocks, instead of one blob
+"""Ripples state per member: a header row, member rows and act blocks instead of one blob
 
 Revision ID: 0021
 Revises: 0019
