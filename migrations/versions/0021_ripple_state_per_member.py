@@ -1,7 +1,7 @@
 """Ripples state per member: a header row, member rows and act blocks instead of one blob
 
 Revision ID: 0021
-Revises: 0019
+Revises: 0020
 Create Date: 2026-12-01
 
 The old blob is not converted: the acts of help are the source of truth,
@@ -17,7 +17,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0021'
-down_revision = '0019'
+down_revision = '0020'
 branch_labels = None
 depends_on = None
 

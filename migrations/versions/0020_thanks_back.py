@@ -1,16 +1,16 @@
 """Thanks back: the helper's one short thank-you note to the requester once a
 match has ended (not a thank-you for help, not an act of help)
 
-Revision ID: 0023
-Revises: 0017
+Revision ID: 0020
+Revises: 0019
 Create Date: 2026-12-01
 """
 import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0023'
-down_revision = '0017'
+revision = '0020'
+down_revision = '0019'
 branch_labels = None
 depends_on = None
 
