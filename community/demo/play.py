@@ -30,7 +30,7 @@ from community.demo.content.requests import (
     QUESTIONS,
     RequestTemplate,
 )
-from community.helping import answers, capacity, matches, requests
+from community.helping import answers, capacity, fair_limits, matches, requests
 from community.helping.models import (
     Answer,
     AnswerKind,
@@ -99,12 +99,15 @@ class Play:
             .order_by(VolunteerOffer.user_id)
             .options(joinedload(VolunteerOffer.user), selectinload(VolunteerOffer.skill_links))
         ).all()
+        # Room this month: answers already waiting count (fair_limits).
+        waiting = fair_limits.waiting_answers_of(offer.user_id for offer in everyone)
         pool = [
             offer
             for offer in everyone
             if offer.user_id not in exclude
             and offer.user_id != request.requester_id
             and capacity.is_available(offer)
+            and capacity.capacity_left(offer) > waiting.get(offer.user_id, 0)
             and offer.user.email.endswith(f"@{DEMO_DOMAIN}")
         ]
         sharing = [o for o in pool if skill_ids & {link.skill_id for link in o.skill_links}]

@@ -94,16 +94,17 @@ def _play_shape(play: Play, rng, timeline, request: HelpRequest, shape: str) -> 
             for _ in range(request.helpers_wanted + 1)
         ]
         play.talk(rng, timeline, offered[0])
-        made = [play.accept(timeline, answer) for answer in offered[:-1]]
+        # Declined before the last place is filled (which would close it kindly).
         play.decline(rng, timeline, offered[-1])
+        made = [play.accept(timeline, answer) for answer in offered[:-1]]
         if shape == "completed":
             for match in made:
                 play.thank(rng, timeline, match)
     elif shape == "matched_after_cancel":
         first = play.answer(rng, timeline, request, volunteer())
-        second = play.answer(rng, timeline, request, volunteer())
         play.cancel(rng, timeline, play.accept(timeline, first), by_helper=True)
-        play.accept(timeline, second)
+        # The place is free again: someone else offers and is accepted.
+        play.accept(timeline, play.answer(rng, timeline, request, volunteer()))
     elif shape == "completed_via_invitation":
         invitation = play.invite(rng, timeline, request, volunteer())
         play.thank(rng, timeline, play.accept(timeline, invitation))

@@ -33,7 +33,8 @@ from tests.factories import PASSWORD
 
 def _dee_with_everything(make_user, make_volunteer, make_request):
     """Dee asks, helps, volunteers and follows; everyone else is around her."""
-    dee = make_volunteer("Dee Departing", "beta-reading", email="dee@example.com")
+    # Room for a match and two answers waiting (they count against the month).
+    dee = make_volunteer("Dee Departing", "beta-reading", email="dee@example.com", capacity=5)
     ann = make_volunteer("Ann Asker", "beta-reading", email="ann@example.com")
     hal = make_volunteer("Hal Helper", "beta-reading", email="hal@example.com")
     vic = make_volunteer("Vic Volunteer", "beta-reading", email="vic@example.com")

@@ -101,10 +101,11 @@ def test_complete_the_request(app, matched):
 
 def test_my_matches_lists_active_first(app, matched, make_request):
     second = make_request(matched["ann"], title="A second request for help")
-    answer = builders.answer(matched["bob"], second, "Again!")
-    # Bob's capacity (1) is used: cancel the first match, then accept the second.
+    # Bob's capacity (1) is used, and answers waiting count against it:
+    # cancel the first match, then Bob answers the second and is accepted.
     matches.cancel_match(matched["ann"], matched["match"], "Found someone closer")
     db.session.commit()
+    answer = builders.answer(matched["bob"], second, "Again!")
     builders.accept(matched["ann"], answer)
     page = signed_in(app, "bob@example.com").get("/matches").get_data(as_text=True)
     assert page.index("A second request for help") < page.index("Beta readers for my")
