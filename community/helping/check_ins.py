@@ -370,27 +370,54 @@ def _ask(match: Match, round_number: int) -> None:
 
 @jobs.commits
 def send_check_ins(now: datetime | None = None) -> int:
-    """Check in with both members of every active match that is due. A
-    periodic job; commits. Returns how many matches were checked on.
+    """Find the matches whose check-in is due and hand them, a batch at a
+    time, to a job (:func:`send_check_in_batch`) that claims and sends them.
+    A periodic job; commits. Returns how many matches were handed out.
 
-    Safe to run twice: each check-in is claimed before it is sent. Reads
-    only what is due, by the index on ``check_in_due_at`` (one query for the
-    batch, its members joined); due times left on ended matches are emptied
-    as they come up.
+    Its run is one indexed read of the due times whatever the number of
+    matches (and one UPDATE emptying those no longer needed: the match ended,
+    or its last check-in went out); the sending, a notification and maybe an
+    email to each member, happens in the job after this commits, on a worker
+    with Redis, so the scheduler is never held by it. A batch whose job is
+    lost keeps its due times and is found again by the next run; the claim
+    makes a batch sent twice send once.
     """
     now = now or utcnow()
-    due = db.session.scalars(
-        select(Match)
+    due = db.session.execute(
+        select(Match.id, Match.status, Match.check_ins_sent)
         .where(Match.check_in_due_at <= now)
         .order_by(Match.check_in_due_at)
         .limit(BATCH)
+    ).all()
+    needed = [
+        match_id
+        for match_id, status, sent in due
+        if status == MatchStatus.ACTIVE and sent < _most()
+    ]
+    _clear(sorted({match_id for match_id, _, _ in due} - set(needed)))
+    if needed:
+        jobs.enqueue(send_check_in_batch, needed, now)
+    return len(needed)
+
+
+@jobs.commits
+def send_check_in_batch(match_ids: list[int], now: datetime | None = None) -> int:
+    """Check in with both members of each of ``match_ids`` that is still due:
+    a job queued by :func:`send_check_ins`; commits. Returns how many matches
+    were checked on. Safe to run twice: each check-in is claimed before it is
+    sent."""
+    now = now or utcnow()
+    due = db.session.scalars(
+        select(Match)
+        .where(Match.id.in_(list(match_ids)))
+        .order_by(Match.id)
         .options(
             joinedload(Match.request),
             joinedload(Match.requester),
             joinedload(Match.helper),
         )
     ).all()
-    sent = 0
+    sent, unneeded = 0, []
     for match in due:
         # (A block ends the pair's matches: community.blocking.)
         if (
@@ -399,20 +426,23 @@ def send_check_ins(now: datetime | None = None) -> int:
             or match.requester.is_deleted
             or match.helper.is_deleted
         ):
-            _clear(match.id)
+            unneeded.append(match.id)
             continue
         if not _claim(match, now):
-            continue  # another run took it
+            continue  # another run took it, or it is no longer due
         _ask(match, match.check_ins_sent + 1)
         sent += 1
+    _clear(unneeded)
     return sent
 
 
-def _clear(match_id: int) -> None:
-    """No check-in is needed any more for this match."""
+def _clear(match_ids: list[int]) -> None:
+    """No check-in is needed any more for these matches."""
+    if not match_ids:
+        return
     db.session.execute(
         update(Match)
-        .where(Match.id == match_id)
+        .where(Match.id.in_(match_ids))
         .values(check_in_due_at=None)
         .execution_options(synchronize_session=False)
     )

@@ -78,6 +78,41 @@ def test_the_defaults_the_due_time_and_the_job(app, pair):
     assert job.path == "community.helping.check_ins:send_check_ins"
 
 
+def test_the_periodic_run_only_finds_and_hands_the_sending_to_a_job(
+    app, pair, make_user, count_queries, monkeypatch
+):
+    """The scheduler's run is one indexed read of the due times (and one
+    UPDATE for those no longer needed); the check-ins are sent by a job of
+    their own after the commit, which claims each, so a batch run twice sends
+    once."""
+    ann, vic, match, _ = pair
+    other, _ = make_match(
+        make_user(email="cy@example.com", display_name="Cy Asker"),
+        make_user(email="di@example.com", display_name="Di Helper"),
+    )
+    matches.cancel_match(reload(other).requester, reload(other), "Plans changed.")
+    db.session.commit()
+    db.session.execute(
+        update(Match).where(Match.id == other.id).values(check_in_due_at=match.check_in_due_at)
+    )
+    db.session.commit()
+    handed = []
+    monkeypatch.setattr(jobs, "enqueue", lambda func, *args, **kw: handed.append((func, args)))
+    moment = match.check_in_due_at + MINUTE
+    with count_queries() as counter:
+        assert check_in_at(moment) == 1
+    statements = [s.lstrip().split()[0].upper() for s in counter.statements]
+    assert statements.count("SELECT") == 1 and statements.count("UPDATE") == 1
+    assert notifications_of(ann, "check_in") == []  # nothing sent by the scheduler itself
+    assert reload(other).check_in_due_at is None  # the ended match is let go
+    [(func, args)] = handed
+    assert func is check_ins.send_check_in_batch and args == ([match.id], moment)
+
+    assert check_ins.send_check_in_batch([match.id], moment) == 1
+    assert check_ins.send_check_in_batch([match.id], moment) == 0  # a retried job
+    assert len(notifications_of(ann, "check_in")) == len(notifications_of(vic, "check_in")) == 1
+
+
 def test_none_before_its_time(app, pair, mailbox):
     ann, vic, match, _ = pair
     assert check_in_at(match.check_in_due_at - MINUTE) == 0
