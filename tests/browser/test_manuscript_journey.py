@@ -54,6 +54,10 @@ def _open_live(member: Member, url: str) -> None:
 
 
 def _select(page, phrase: str) -> None:
+    # The page's script (deferred) listens for the selection; on a busy
+    # machine it may not have run yet: it adds the paragraphs' "Comment"
+    # buttons when it has.
+    expect(page.locator("button.comment-paragraph").first).to_be_attached()
     page.evaluate(
         """(phrase) => {
           const paragraph = [...document.querySelectorAll('.paragraph')]
