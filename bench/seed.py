@@ -298,6 +298,21 @@ class Community:
                 received_count=min(int(rng.expovariate(1.0)), 6),
                 updated_at=self.ago(rng.uniform(0, 90)),
             )
+            # The measured reliability figures the rank reads
+            # (community.helping.reliability), from a stream of their own so
+            # that the rest of the community is what it was before them.
+            measured = random.Random(user_id)
+            replies = int(measured.expovariate(1 / 4))
+            first_messages = int(measured.expovariate(1 / 3))
+            offer.invitations_replied = replies
+            offer.invitations_missed = int(measured.expovariate(1.5))
+            offer.first_messages = first_messages
+            offer.first_messages_missed = int(measured.expovariate(2))
+            offer.first_message_hours = (
+                round(measured.lognormvariate(math.log(18), 1), 2) if first_messages else None
+            )
+            offer.helps_thanked = int(measured.expovariate(1 / 3))
+            offer.helps_not_thanked = int(measured.expovariate(2))
             helped = offer.recent_matches + int(rng.expovariate(0.5))
             rank = round(self.weighted(self.rank_signals(offer, self.now)), 6)
             available = self.is_available(offer)
@@ -317,6 +332,13 @@ class Community:
                     rank,
                     ts(joined + timedelta(days=1)),
                     ts(offer.updated_at),
+                    offer.invitations_replied,
+                    offer.invitations_missed,
+                    offer.first_messages,
+                    offer.first_messages_missed,
+                    offer.first_message_hours,
+                    offer.helps_thanked,
+                    offer.helps_not_thanked,
                 )
             )
             for skill in self.pick(self.skills, self.skill_weights, rng.randint(1, 4)):
@@ -475,6 +497,13 @@ OFFER_COLUMNS = (
     "rank_score",
     "created_at",
     "updated_at",
+    "invitations_replied",
+    "invitations_missed",
+    "first_messages",
+    "first_messages_missed",
+    "first_message_hours",
+    "helps_thanked",
+    "helps_not_thanked",
 )
 REQUEST_COLUMNS = (
     "id",
