@@ -90,14 +90,22 @@ def _start_waiting(answer: Answer, now) -> None:
 
 
 def close_unanswered(
-    answer: Answer, reason: str, now, *, expired: bool = False, filled: bool = False
+    answer: Answer,
+    reason: str,
+    now,
+    *,
+    expired: bool = False,
+    filled: bool = False,
+    remeasure: bool = True,
 ) -> None:
     """A pending answer ends without a match: a decline by either side, its
     expiry (community.helping.honest, ``expired``), or a match filling the
     request's last place (``filled``). It held no place on the request and
     took no capacity (only an accepted match takes those); it counted in the
     volunteer's room while it waited (community.helping.fair_limits), which
-    is free again now that it no longer waits. Flushes."""
+    is free again now that it no longer waits. ``remeasure=False`` leaves
+    measuring the volunteer's reliability again to the caller (the expiry job
+    does it in the note's job, after commit). Flushes."""
     answer.status = AnswerStatus.DECLINED.value
     answer.decline_reason = reason
     answer.responded_at = now
@@ -107,7 +115,7 @@ def close_unanswered(
     if filled:
         answer.filled_at = now
     db.session.flush()
-    if answer.kind == AnswerKind.INVITATION:
+    if remeasure and answer.kind == AnswerKind.INVITATION:
         # Replied to or let expire: a fact of the volunteer's reliability.
         refresh_reliability(answer.volunteer_id)
 

@@ -35,6 +35,7 @@ from community.db import db, utcnow
 from community.helping.answers import close_unanswered
 from community.helping.matching import suggest_volunteers
 from community.helping.models import Answer, AnswerKind, AnswerStatus, HelpRequest
+from community.helping.rank import refresh_reliability
 from community.notifications.service import notify
 from community.urls import external_url
 
@@ -107,7 +108,9 @@ def _note_to_volunteer(answer: Answer) -> None:
 def expire(answer: Answer, now: datetime) -> None:
     """End one claimed, due answer as a decline would, and queue the kind note
     to the other side (:func:`send_expiry_note`, after commit). Flushes."""
-    close_unanswered(answer, "", now, expired=True)
+    # The volunteer's reliability is measured again in the note's job: a few
+    # queries each, which the periodic job does not pay per expiry.
+    close_unanswered(answer, "", now, expired=True, remeasure=False)
     jobs.enqueue(send_expiry_note, answer.id)
 
 
@@ -121,12 +124,17 @@ def send_expiry_note(answer_id: int) -> bool:
     Its own job because the requester's note names the next best volunteers,
     which asks the matching engine: the periodic job stays a few indexed
     statements per expiry, and a backlog does not hold one long transaction.
-    Safe to run twice: a second note about the same answer is a repeat
+    It also measures the volunteer's reliability again when an invitation
+    expired (see :func:`expire`). Safe to run twice: measuring is idempotent,
+    and a second note about the same answer is a repeat
     (the kinds' ``same_thing``), which :func:`notify` does not send again.
     """
     answer = db.session.get(Answer, answer_id)
     if answer is None or answer.expired_at is None:
         return False
+    if answer.kind == AnswerKind.INVITATION:
+        # An invitation left to expire is a fact of the volunteer's reliability.
+        refresh_reliability(answer.volunteer_id)
     request = answer.request
     if not request.is_open or blocks.is_blocked_between(answer.volunteer_id, request.requester_id):
         return False
